@@ -1,0 +1,52 @@
+/* classify.h - classify(record) over any form of the model (WORKLOAD.md section 4).
+ *
+ * A worker may reach the model as the native pointer-rich structure or as a view of the flat
+ * image; both fill a `struct classifier`, and classify() runs the same code over either, so
+ * results are bit-identical by construction. The only call through the table is the token
+ * look-up: that is where the two forms differ.
+ */
+#ifndef SHAREBENCH_CLASSIFY_H
+#define SHAREBENCH_CLASSIFY_H
+
+#include "records.h"
+#include "rules.h"
+#include "workload.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A vocabulary token packed in a word: its (at most 7) letters, byte i at bits 8i. Letters
+ * are never 0, so the packing is one-to-one. */
+typedef uint64_t token_key;
+
+/* Pack s[0..len) into *key if it could be a vocabulary token (1 to 7 letters a-z). */
+static inline bool token_key_of(const char *s, size_t len, token_key *key)
+{
+    if (len == 0 || len > TOKEN_MAX_LEN)
+        return false;
+    uint64_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 'a' || c > 'z')
+            return false;
+        k |= (uint64_t)c << (8 * i);
+    }
+    *key = k;
+    return true;
+}
+
+/* The weights of a token in some form of the model, or NULL when it is not in the vocabulary. */
+typedef const double *(*weights_lookup_fn)(const void *table, token_key key);
+
+struct classifier {
+    uint32_t classes;
+    const double *priors; /* classes values */
+    const struct rule_set *rules;
+    weights_lookup_fn weights_of;
+    const void *table;
+};
+
+/* Classify rec; fills out. */
+void classify(const struct classifier *c, const struct record *rec, struct result *out);
+
+#endif

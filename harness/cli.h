@@ -1,0 +1,29 @@
+/* cli.h - what the sharebench subcommands share: exit codes and option-value parsing. */
+#ifndef SHAREBENCH_CLI_H
+#define SHAREBENCH_CLI_H
+
+#include <stdint.h>
+
+/* Exit codes of every subcommand. */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAILURE_RUN = 1, /* the run could not finish: a write failed, a worker died, ... */
+    EXIT_USAGE = 2,       /* bad flags, or input that cannot be used (spec, records file) */
+};
+
+/* Parse the value of --flag as an integer in [min, max]; prints why not and returns -1. */
+int cli_count(const char *cmd, const char *flag, const char *value, uint64_t min, uint64_t max,
+              uint64_t *out);
+
+/* Same for a size with an optional K/M/G suffix. */
+int cli_size(const char *cmd, const char *flag, const char *value, uint64_t min, uint64_t max,
+             uint64_t *out);
+
+/* Print "sharebench CMD: message" and a hint to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_gen(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+#endif

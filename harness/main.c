@@ -1,0 +1,54 @@
+/* main.c - the sharebench command line: one binary, one subcommand per job.
+ *
+ *   sharebench gen   write a records file for a spec
+ *   sharebench run   classify a records file with one strategy and print the summary
+ *   sharebench list  the strategies, one line each
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"gen", cmd_gen, "write a records file for a model spec (deterministic)"},
+    {"run", cmd_run, "classify a records file with one strategy; print the summary"},
+    {"list", cmd_list, "list the sharing strategies"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: sharebench COMMAND [OPTIONS]\n\n"
+                 "Compares the ways worker processes can share one large read-only model.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'sharebench COMMAND --help' describes each command.\n"
+                 "Exit status: 0 success, 1 the run failed, 2 bad usage or unusable input.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("sharebench " SHAREBENCH_VERSION "\n");
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "sharebench: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,69 @@
+/* records.h - the workload's input records (WORKLOAD.md section 3 and 5), read and checked.
+ *
+ * A record reader opens a CSV file, checks its header (`id,user,country,amount,text`, exactly;
+ * anything else refuses the file), then hands out one record at a time, or a rejection that
+ * says which line and why. records read = results + rejected: nothing is dropped silently.
+ */
+#ifndef SHAREBENCH_RECORDS_H
+#define SHAREBENCH_RECORDS_H
+
+#include "csv_stream.h"
+#include "util.h"
+
+#include <stdint.h>
+
+#define RECORD_FIELDS       5
+#define RECORD_HEADER       "id,user,country,amount,text"
+#define FIELD_LIMIT_DEFAULT (1024 * 1024)
+
+enum record_field { FIELD_ID, FIELD_USER, FIELD_COUNTRY, FIELD_AMOUNT, FIELD_TEXT };
+
+/* One valid record. Field data is NUL-terminated and stays valid until the next read. */
+struct record {
+    int64_t id;
+    uint64_t line;
+    struct csv_field field[RECORD_FIELDS];
+};
+
+/* Why a record was not valid, and where it starts. */
+struct rejection {
+    uint64_t line;
+    char reason[128];
+};
+
+enum record_status {
+    RECORD_END = 0,
+    RECORD_VALID = 1,
+    RECORD_REJECTED = 2,
+    RECORD_ERROR = -1,
+};
+
+struct record_reader;
+
+/* Open path ("-" for standard input) and check its header. NULL with err filled when the file
+ * cannot be read, is empty, or does not start with the header. */
+struct record_reader *record_reader_open(const char *path, size_t field_limit, struct error *err);
+
+/* Same, over a block of memory (for tests and fuzzing). */
+struct record_reader *record_reader_open_memory(const char *name, const void *data, size_t len,
+                                                size_t field_limit, struct error *err);
+
+/* The next record: RECORD_VALID fills rec, RECORD_REJECTED fills rej, RECORD_END at the end,
+ * RECORD_ERROR on a read error (err). */
+enum record_status record_reader_next(struct record_reader *r, struct record *rec,
+                                      struct rejection *rej, struct error *err);
+
+/* Bytes of input consumed so far, and the file's name. */
+uint64_t record_reader_bytes(const struct record_reader *r);
+const char *record_reader_name(const struct record_reader *r);
+
+void record_reader_close(struct record_reader *r);
+
+/* Check a row against WORKLOAD.md section 5. Returns 0 and fills rec when valid; otherwise
+ * fills rej. Exposed for tests. */
+int record_from_row(const struct csv_row *row, struct record *rec, struct rejection *rej);
+
+/* Parse a whole string as `-?[0-9]+` fitting in int64_t. */
+int parse_record_id(const char *s, size_t len, int64_t *out);
+
+#endif

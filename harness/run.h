@@ -1,0 +1,44 @@
+/* run.h - one run: spec -> model -> strategy -> records -> results -> summary.
+ *
+ * The order is fixed and the same for every strategy (DESIGN.md, "Data flows one way"): build
+ * the model from the spec, let the strategy prepare, stream the records through classify,
+ * gather the results into the checksum (and a results file), and report.
+ */
+#ifndef SHAREBENCH_RUN_H
+#define SHAREBENCH_RUN_H
+
+#include "strategy.h"
+#include "summary.h"
+#include "util.h"
+#include "workload.h"
+
+#include <stdint.h>
+
+struct run_options {
+    const char *spec_path;
+    const char *input_path;
+    const char *output_path; /* NULL: no results file */
+    const struct strategy *strategy;
+    size_t field_limit;
+    uint64_t limit; /* records to process at most; 0 means all */
+};
+
+struct run_stats {
+    uint64_t rows;     /* results */
+    uint64_t rejected; /* invalid records */
+    uint64_t bytes;    /* input bytes read */
+    uint64_t checksum;
+    unsigned workers;
+    size_t model_bytes;
+    double build_seconds;   /* spec -> model */
+    double prepare_seconds; /* strategy prepare */
+    double seconds;         /* streaming: first record read to last result */
+};
+
+/* Run. Returns 0, or -1 with err (the message names the file and line where one applies). */
+int run(const struct run_options *opt, struct run_stats *stats, struct error *err);
+
+/* Fill a summary with the stats (the keys `sharebench run` prints). */
+void run_summary(const struct run_options *opt, const struct run_stats *stats, struct summary *sm);
+
+#endif

@@ -1,0 +1,223 @@
+/* spec.c - see spec.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "spec.h"
+
+#include "csv_stream.h"
+#include "workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { SEEN_SEED = 1, SEEN_VOCAB = 2, SEEN_CLASSES = 4 };
+
+struct spec_parse {
+    const char *name;
+    const struct csv_row *row;
+    struct spec *spec;
+    unsigned seen;
+    struct error *err;
+};
+
+static int fail(struct spec_parse *p, const char *fmt, const char *what)
+{
+    char message[512];
+    snprintf(message, sizeof message, fmt, what);
+    return error_set(p->err, "%s:%llu: %s", p->name, (unsigned long long)p->row->line, message);
+}
+
+static int expect_fields(struct spec_parse *p, size_t n)
+{
+    if (p->row->nfields == n)
+        return 0;
+    char want[64];
+    snprintf(want, sizeof want, "'%s' takes %zu fields, found %zu", p->row->field[0].data, n,
+             p->row->nfields);
+    return fail(p, "%s", want);
+}
+
+static int parse_number(struct spec_parse *p, uint64_t min, uint64_t max, uint64_t *out)
+{
+    const char *key = p->row->field[0].data;
+    if (expect_fields(p, 2) != 0)
+        return -1;
+    if (p->row->field[1].len == 0 || parse_u64(p->row->field[1].data, out) != 0) {
+        error_set(p->err, "%s:%llu: %s: '%s' is not an unsigned integer", p->name,
+                  (unsigned long long)p->row->line, key, p->row->field[1].data);
+        return -1;
+    }
+    if (*out < min || *out > max) {
+        error_set(p->err, "%s:%llu: %s: %llu is out of range %llu .. %llu", p->name,
+                  (unsigned long long)p->row->line, key, (unsigned long long)*out,
+                  (unsigned long long)min, (unsigned long long)max);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_setting(struct spec_parse *p, unsigned flag, uint64_t min, uint64_t max,
+                         uint64_t *out)
+{
+    if (p->seen & flag)
+        return fail(p, "'%s' is given twice", p->row->field[0].data);
+    p->seen |= flag;
+    return parse_number(p, min, max, out);
+}
+
+static int check_pattern(struct spec_parse *p, const char *pattern)
+{
+    regex_t re;
+    int code = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+    if (code == 0) {
+        regfree(&re);
+        return 0;
+    }
+    char why[256];
+    regerror(code, &re, why, sizeof why);
+    error_set(p->err, "%s:%llu: rule pattern '%s' does not compile: %s", p->name,
+              (unsigned long long)p->row->line, pattern, why);
+    return -1;
+}
+
+static int parse_rule(struct spec_parse *p)
+{
+    const struct csv_row *row = p->row;
+    if (expect_fields(p, 4) != 0)
+        return -1;
+    enum rule_field field;
+    if (strcmp(row->field[1].data, "user") == 0)
+        field = RULE_FIELD_USER;
+    else if (strcmp(row->field[1].data, "text") == 0)
+        field = RULE_FIELD_TEXT;
+    else
+        return fail(p, "rule field must be 'user' or 'text', not '%s'", row->field[1].data);
+    uint64_t class_index;
+    if (row->field[2].len == 0 || parse_u64(row->field[2].data, &class_index) != 0)
+        return fail(p, "rule class '%s' is not an unsigned integer", row->field[2].data);
+    if (class_index >= CLASSES_MAX)
+        return fail(p, "rule class '%s' is out of range", row->field[2].data);
+    if (check_pattern(p, row->field[3].data) != 0)
+        return -1;
+    struct spec *s = p->spec;
+    s->rules = xrealloc(s->rules, (s->nrules + 1) * sizeof *s->rules);
+    s->rules[s->nrules++] = (struct spec_rule){.field = field,
+                                               .class_index = (uint32_t)class_index,
+                                               .pattern = xstrdup(row->field[3].data)};
+    return 0;
+}
+
+static int parse_line(struct spec_parse *p)
+{
+    const struct csv_row *row = p->row;
+    if (row->flags & (CSV_ROW_MALFORMED | CSV_ROW_UNTERMINATED))
+        return fail(p, "%s", "malformed quoting (RFC 4180)");
+    if (row->flags & (CSV_ROW_OVERSIZE | CSV_ROW_NUL))
+        return fail(p, "%s", "a field is too long or holds a NUL byte");
+    const char *key = row->field[0].data;
+    uint64_t v;
+    if (strcmp(key, "seed") == 0)
+        return parse_setting(p, SEEN_SEED, 0, UINT64_MAX, &p->spec->seed);
+    if (strcmp(key, "vocab") == 0) {
+        if (parse_setting(p, SEEN_VOCAB, 1, UINT32_MAX, &v) != 0)
+            return -1;
+        p->spec->vocab = (uint32_t)v;
+        return 0;
+    }
+    if (strcmp(key, "classes") == 0) {
+        if (parse_setting(p, SEEN_CLASSES, 1, CLASSES_MAX, &v) != 0)
+            return -1;
+        p->spec->classes = (uint32_t)v;
+        return 0;
+    }
+    if (strcmp(key, "rule") == 0)
+        return parse_rule(p);
+    return fail(p, "unknown key '%s' (expected seed, vocab, classes or rule)", key);
+}
+
+static int check_complete(struct spec_parse *p)
+{
+    static const struct {
+        unsigned flag;
+        const char *key;
+    } required[] = {{SEEN_SEED, "seed"}, {SEEN_VOCAB, "vocab"}, {SEEN_CLASSES, "classes"}};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!(p->seen & required[i].flag))
+            return error_set(p->err, "%s: missing '%s'", p->name, required[i].key);
+    /* Rules may precede 'classes' in the file, so their class is checked at the end. */
+    for (size_t i = 0; i < p->spec->nrules; i++)
+        if (p->spec->rules[i].class_index >= p->spec->classes)
+            return error_set(p->err, "%s: rule %zu: class %u is not below classes (%u)", p->name,
+                             i + 1, p->spec->rules[i].class_index, p->spec->classes);
+    return 0;
+}
+
+int spec_parse(const char *name, const void *data, size_t len, struct spec *spec, struct error *err)
+{
+    memset(spec, 0, sizeof *spec);
+    struct csv_stream *s = csv_stream_open_memory(name, data, len, SPEC_FILE_MAX);
+    struct csv_row row;
+    struct spec_parse p = {.name = name, .row = &row, .spec = spec, .err = err};
+    int got, rc = 0;
+    while (rc == 0 && (got = csv_stream_next(s, &row, err)) > 0)
+        rc = parse_line(&p);
+    if (rc == 0)
+        rc = check_complete(&p);
+    csv_stream_close(s);
+    if (rc != 0)
+        spec_free(spec);
+    return rc;
+}
+
+static int read_small_file(const char *path, char *buf, size_t cap, size_t *len, struct error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return error_errno(err, "%s: cannot open spec", path);
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + total, cap - total);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            error_errno(err, "%s: cannot read spec", path);
+            close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        total += (size_t)n;
+        if (total == cap) {
+            close(fd);
+            return error_set(err, "%s: not a spec: larger than %d bytes", path, SPEC_FILE_MAX);
+        }
+    }
+    close(fd);
+    *len = total;
+    return 0;
+}
+
+int spec_load(const char *path, struct spec *spec, struct error *err)
+{
+    char *buf = xmalloc(SPEC_FILE_MAX);
+    size_t len = 0;
+    int rc = read_small_file(path, buf, SPEC_FILE_MAX, &len, err);
+    if (rc == 0)
+        rc = spec_parse(path, buf, len, spec, err);
+    else
+        memset(spec, 0, sizeof *spec);
+    free(buf);
+    return rc;
+}
+
+void spec_free(struct spec *spec)
+{
+    for (size_t i = 0; i < spec->nrules; i++)
+        free(spec->rules[i].pattern);
+    free(spec->rules);
+    memset(spec, 0, sizeof *spec);
+}

@@ -1,0 +1,123 @@
+/* util.c - see util.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int error_set(struct error *err, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int error_errno(struct error *err, const char *fmt, ...)
+{
+    int saved = errno;
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < sizeof err->msg)
+            snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(saved));
+    }
+    errno = saved;
+    return -1;
+}
+
+static void *check_alloc(void *p, size_t size)
+{
+    if (p == NULL && size != 0) {
+        fprintf(stderr, "sharebench: out of memory (asked for %zu bytes)\n", size);
+        abort();
+    }
+    return p;
+}
+
+void *xmalloc(size_t size)
+{
+    return check_alloc(malloc(size), size);
+}
+
+void *xcalloc(size_t count, size_t size)
+{
+    return check_alloc(calloc(count, size), count * size);
+}
+
+void *xrealloc(void *ptr, size_t size)
+{
+    return check_alloc(realloc(ptr, size), size);
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (s == NULL || *s == '\0')
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned digit = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - digit) / 10)
+            return -1;
+        v = v * 10 + digit;
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+    char digits[32];
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n >= sizeof digits)
+        return -1;
+    memcpy(digits, s, n + 1);
+    unsigned shift = 0;
+    switch (digits[n - 1]) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        break;
+    default:
+        break;
+    }
+    if (shift)
+        digits[n - 1] = '\0';
+    uint64_t v;
+    if (parse_u64(digits, &v) != 0 || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = v << shift;
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* util.h - small helpers every module uses: errors as messages, checked allocation, clocks.
+ *
+ * Library code never exits: it reports a failure by filling a `struct error` and returning
+ * -1 (or NULL), so that callers which own processes and shared memory can clean up first.
+ * Allocation failure is the one exception: xmalloc() and friends print and abort, because
+ * there is nothing sensible to do without memory and checking every small allocation would
+ * drown the ideas this code exists to show.
+ */
+#ifndef SHAREBENCH_UTIL_H
+#define SHAREBENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A failure described for a human: "FILE:LINE: what went wrong" where a place is known. */
+struct error {
+    char msg[1024];
+};
+
+/* Fill err (if not NULL) with a printf-style message. Always returns -1. */
+int error_set(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Like error_set, with ": strerror(errno)" appended. Always returns -1. */
+int error_errno(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+
+/* Seconds on the monotonic clock, for measuring intervals. */
+double now_seconds(void);
+
+/* Parse a whole string as an unsigned 64-bit decimal. Returns -1 on anything else
+ * (empty, sign, trailing bytes, overflow). */
+int parse_u64(const char *s, uint64_t *out);
+
+/* Parse a size with an optional K/M/G suffix (binary units): "1M" is 1048576. */
+int parse_size(const char *s, uint64_t *out);
+
+#endif

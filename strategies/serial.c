@@ -1,0 +1,37 @@
+/* serial.c - the reference answer: no workers, the parent classifies every record itself.
+ *
+ * What it does: the process that built the model reads the records and classifies them one
+ *   after another through the native, pointer-rich model. Nothing is shared because nothing
+ *   else runs.
+ * What it costs: no setup beyond building the model, no copies, no IPC; throughput is one
+ *   core's.
+ * When to use it: as the ground truth. Every other strategy must print the checksum this one
+ *   prints, for any worker count and chunk size; it is also the baseline for speed-ups.
+ * The Python idiom it mirrors: `for row in reader: classify(row)`, no Pool at all.
+ */
+#include "strategy.h"
+
+/* The state is the model itself: serial only hands out a classifier over it. */
+static int serial_prepare(const struct model *model, struct strategy_state **state,
+                          struct error *err)
+{
+    (void)err;
+    *state = (struct strategy_state *)model;
+    return 0;
+}
+
+static int serial_resolve(struct strategy_state *state, struct classifier *out, struct error *err)
+{
+    (void)err;
+    model_classifier((const struct model *)state, out);
+    return 0;
+}
+
+const struct strategy strategy_serial = {
+    .name = "serial",
+    .summary = "no workers: the parent classifies every record (the reference checksum)",
+    .kind = STRATEGY_IN_PROCESS,
+    .prepare = serial_prepare,
+    .resolve = serial_resolve,
+    .teardown = NULL,
+};

@@ -1,0 +1,17 @@
+/* table.c - the one place that knows every strategy by name. */
+#include "strategy.h"
+
+#include <string.h>
+
+const struct strategy *const strategy_table[] = {
+    &strategy_serial,
+    NULL,
+};
+
+const struct strategy *strategy_find(const char *name)
+{
+    for (const struct strategy *const *s = strategy_table; *s; s++)
+        if (strcmp((*s)->name, name) == 0)
+            return *s;
+    return NULL;
+}
