@@ -3,17 +3,19 @@
 
 #include <string.h>
 
-static void add_token_weights(const struct classifier *c, const char *piece, size_t len,
-                              double *score)
+/* Look up a batch of tokens and add their weights in text order (the order is part of the
+ * contract: floating-point addition is not associative). */
+static void add_batch(const struct classifier *c, const token_key *keys, size_t n, double *score)
 {
-    token_key key;
-    if (!token_key_of(piece, len, &key))
-        return;
-    const double *w = c->weights_of(c->table, key);
-    if (w == NULL)
-        return;
-    for (uint32_t k = 0; k < c->classes; k++)
-        score[k] += w[k];
+    const double *weights[LOOKUP_BATCH];
+    c->weights_of(c->table, keys, n, weights);
+    for (size_t i = 0; i < n; i++) {
+        const double *w = weights[i];
+        if (w == NULL)
+            continue;
+        for (uint32_t k = 0; k < c->classes; k++)
+            score[k] += w[k];
+    }
 }
 
 static uint32_t best_class(const double *score, uint32_t classes)
@@ -36,14 +38,21 @@ void classify(const struct classifier *c, const struct record *rec, struct resul
     }
     double score[CLASSES_MAX];
     memcpy(score, c->priors, c->classes * sizeof *score);
+    token_key keys[LOOKUP_BATCH];
+    size_t n = 0;
     const char *p = rec->field[FIELD_TEXT].data;
     const char *end = p + rec->field[FIELD_TEXT].len;
     while (p < end) {
         const char *space = memchr(p, ' ', (size_t)(end - p));
         const char *piece_end = space ? space : end;
-        add_token_weights(c, p, (size_t)(piece_end - p), score);
+        if (token_key_of(p, (size_t)(piece_end - p), &keys[n]) && ++n == LOOKUP_BATCH) {
+            add_batch(c, keys, n, score);
+            n = 0;
+        }
         p = piece_end + 1;
     }
+    if (n)
+        add_batch(c, keys, n, score);
     out->class_index = best_class(score, c->classes);
     out->score = score[out->class_index];
 }

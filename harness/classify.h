@@ -35,8 +35,16 @@ static inline bool token_key_of(const char *s, size_t len, token_key *key)
     return true;
 }
 
-/* The weights of a token in some form of the model, or NULL when it is not in the vocabulary. */
-typedef const double *(*weights_lookup_fn)(const void *table, token_key key);
+/* Look up n (at most LOOKUP_BATCH) tokens in some form of the model: out[i] is the weights of
+ * keys[i], or NULL when it is not in the vocabulary. A batch, not one key, because a look-up is
+ * mostly waiting for memory: given all the keys at once, a table can start every load (prefetch)
+ * before it waits for any, and the waits overlap. */
+typedef void (*weights_lookup_fn)(const void *table, const token_key *keys, size_t n,
+                                  const double **out);
+
+/* Tokens looked up per batch: enough to overlap many cache misses, small enough for the
+ * stack. */
+#define LOOKUP_BATCH 32
 
 struct classifier {
     uint32_t classes;

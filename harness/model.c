@@ -45,8 +45,8 @@ static void insert_token(struct model *m, uint32_t i)
 {
     char spelling[TOKEN_MAX_LEN];
     size_t len = token_spell(i, spelling);
-    token_key key;
-    token_key_of(spelling, len, &key);
+    token_key key = 0;
+    (void)token_key_of(spelling, len, &key); /* always true: spellings are 1-7 letters */
     struct model_entry *e = xmalloc(entry_size(m->classes));
     e->key = key;
     for (uint32_t k = 0; k < m->classes; k++)
@@ -74,7 +74,9 @@ struct model *model_build(const struct spec *spec, struct error *err)
     size_t buckets = bucket_count(m->vocab);
     m->bucket = xcalloc(buckets, sizeof *m->bucket);
     m->bucket_mask = buckets - 1;
-    for (uint32_t i = 0; i < m->vocab; i++)
+    /* Entries go in at the head of their chain, so inserting the rarest tokens first leaves
+     * the frequent ones (low indices, under the workload's Zipf-like law) in front. */
+    for (uint32_t i = m->vocab; i-- > 0;)
         insert_token(m, i);
     m->bytes = model_estimate_bytes(spec);
     return m;
@@ -88,9 +90,39 @@ const double *model_weights(const struct model *m, token_key key)
     return NULL;
 }
 
-static const double *lookup(const void *table, token_key key)
+/* An entry spans several cache lines (K = 16 weights are 128 bytes): ask for all of them. */
+static void prefetch_entry(const struct model_entry *e, uint32_t classes)
 {
-    return model_weights(table, key);
+    const char *p = (const char *)e;
+    const char *end = (const char *)&e->weight[classes];
+    for (; p < end; p += 64)
+        __builtin_prefetch(p);
+}
+
+/* Three passes, so that no pass waits on a load another could have started: prefetch every
+ * bucket slot, then every chain head, then walk the chains (mostly in cache by then). */
+static void lookup_batch(const void *table, const token_key *keys, size_t n, const double **out)
+{
+    const struct model *m = table;
+    const struct model_entry *head[LOOKUP_BATCH];
+    size_t slot[LOOKUP_BATCH];
+    for (size_t i = 0; i < n; i++) {
+        slot[i] = bucket_of(m, keys[i]);
+        __builtin_prefetch(&m->bucket[slot[i]]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        head[i] = m->bucket[slot[i]];
+        if (head[i])
+            prefetch_entry(head[i], m->classes);
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NULL;
+        for (const struct model_entry *e = head[i]; e; e = e->next)
+            if (e->key == keys[i]) {
+                out[i] = e->weight;
+                break;
+            }
+    }
 }
 
 void model_classifier(const struct model *m, struct classifier *c)
@@ -98,7 +130,7 @@ void model_classifier(const struct model *m, struct classifier *c)
     c->classes = m->classes;
     c->priors = m->priors;
     c->rules = &m->rules;
-    c->weights_of = lookup;
+    c->weights_of = lookup_batch;
     c->table = m;
 }
 

@@ -1,7 +1,11 @@
 /* rules.c - see rules.h. */
+#define _GNU_SOURCE /* memmem */
 #include "rules.h"
 
+#include "literal.h"
+
 #include <stdlib.h>
+#include <string.h>
 
 int rules_compile(struct rule_set *set, const struct spec_rule *rules, size_t n, struct error *err)
 {
@@ -17,6 +21,7 @@ int rules_compile(struct rule_set *set, const struct spec_rule *rules, size_t n,
             return error_set(err, "rule %zu: pattern '%s' does not compile: %s", i + 1,
                              rules[i].pattern, why);
         }
+        r->literal_len = regex_required_literal(rules[i].pattern, r->literal, sizeof r->literal);
         r->field = rules[i].field;
         r->class_index = rules[i].class_index;
         set->n = i + 1;
@@ -28,9 +33,11 @@ bool rules_match(const struct rule_set *set, const struct record *rec, uint32_t 
 {
     for (size_t i = 0; i < set->n; i++) {
         const struct compiled_rule *r = &set->rule[i];
-        const char *subject =
-            rec->field[r->field == RULE_FIELD_USER ? FIELD_USER : FIELD_TEXT].data;
-        if (regexec(&r->re, subject, 0, NULL, 0) == 0) {
+        const struct csv_field *subject =
+            &rec->field[r->field == RULE_FIELD_USER ? FIELD_USER : FIELD_TEXT];
+        if (r->literal_len && !memmem(subject->data, subject->len, r->literal, r->literal_len))
+            continue;
+        if (regexec(&r->re, subject->data, 0, NULL, 0) == 0) {
             *class_index = r->class_index;
             return true;
         }

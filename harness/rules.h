@@ -18,6 +18,8 @@ struct compiled_rule {
     enum rule_field field;
     uint32_t class_index;
     regex_t re;
+    char literal[32]; /* every match contains it ("" if none): a fast test before regexec */
+    size_t literal_len;
 };
 
 struct rule_set {
