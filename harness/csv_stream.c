@@ -33,12 +33,12 @@ struct csv_stream {
     size_t field_limit;
     uint64_t bytes; /* consumed so far */
 
-    uint64_t line;        /* the line the next input byte is on */
-    bool after_cr;        /* the last byte seen was CR: an LF now ends no new line */
-    bool row_open;        /* bytes of a row have been fed, the row has not ended */
-    bool row_ready;       /* a complete row waits in the fields below */
-    bool skip_line;       /* after malformed quoting: drop input to the next line end */
-    bool field_truncated; /* the field being parsed passed the limit and was cut */
+    uint64_t line;          /* the line the next input byte is on */
+    bool after_cr;          /* the last byte seen was CR: an LF now ends no new line */
+    bool row_open;          /* bytes of a row have been fed, the row has not ended */
+    bool row_ready;         /* a complete row waits in the fields below */
+    bool skip_line;         /* after malformed quoting: drop input to the next line end */
+    uint64_t field_dropped; /* bytes cut from the field being parsed (over the limit) */
 
     /* The row being built: up to CSV_ROW_KEEP field copies, each NUL-terminated. */
     uint64_t row_line;
@@ -85,12 +85,13 @@ static void on_field(void *data, size_t len, void *ctx)
 {
     struct csv_stream *s = ctx;
     size_t index = s->nfields++;
-    bool oversize = s->field_truncated || len > s->field_limit;
-    s->field_truncated = false;
+    size_t full_len = len + s->field_dropped;
+    bool oversize = full_len > s->field_limit;
+    s->field_dropped = 0;
     if (oversize)
         s->flags |= CSV_ROW_OVERSIZE;
-    if (len > s->longest)
-        s->longest = len;
+    if (full_len > s->longest)
+        s->longest = full_len;
     if (len > 0 && memchr(data, '\0', len) != NULL)
         s->flags |= CSV_ROW_NUL;
     if (index < CSV_ROW_KEEP) {
@@ -115,7 +116,7 @@ static void row_reset(struct csv_stream *s)
     s->longest = 0;
     s->store_len = 0;
     s->row_ready = false;
-    s->field_truncated = false;
+    s->field_dropped = 0;
 }
 
 static bool is_line_end(char c)
@@ -123,8 +124,12 @@ static bool is_line_end(char c)
     return c == '\n' || c == '\r';
 }
 
-static void count_line_end(struct csv_stream *s, char c)
+/* Count the line end a segment of len bytes ends with, if any. CRLF is one line end, so an
+ * LF right after a CR (the segment is just "\n") counts nothing. */
+static void count_line_end(struct csv_stream *s, char c, size_t len)
 {
+    if (len > 1)
+        s->after_cr = false;
     if (c == '\r') {
         s->line++;
         s->after_cr = true;
@@ -147,8 +152,8 @@ static void cap_field(struct csv_stream *s)
     if (p->entry_pos <= s->field_limit || p->entry_pos < 2)
         return;
     p->entry_buf[0] = p->entry_buf[p->entry_pos - 1];
+    s->field_dropped += p->entry_pos - 1;
     p->entry_pos = 1;
-    s->field_truncated = true;
 }
 
 /* After broken quoting: the row is reported as malformed and parsing restarts clean. */
@@ -187,7 +192,7 @@ static int feed_segment(struct csv_stream *s, const char *seg, size_t len, struc
             cap_field(s);
         }
     }
-    count_line_end(s, last);
+    count_line_end(s, last, len);
     return 0;
 }
 

@@ -1,0 +1,44 @@
+# lib.sh - helpers for the end-to-end tests: run a command, capture what it says, check it.
+# Sourced; expects SHAREBENCH (the binary) and WORK (a scratch folder) to be set.
+set -u
+
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# run_sb ARGS...: runs sharebench; sets rc, out (stdout), err (stderr).
+run_sb() {
+  set +e
+  "$SHAREBENCH" "$@" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  set -e
+  out=$(cat "$WORK/out")
+  err=$(cat "$WORK/err")
+}
+
+# summary_value KEY: the value of KEY in the last line of stdout (key=value form).
+summary_value() {
+  tail -n 1 "$WORK/out" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+expect_eq() { # what expected actual
+  [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+expect_contains() { # what haystack needle
+  case "$2" in
+    *"$3"*) ;;
+    *) fail "$1: expected to contain '$3', got: $2" ;;
+  esac
+}
+
+finish() {
+  if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed" >&2
+    exit 1
+  fi
+  echo "all checks passed"
+}
