@@ -28,8 +28,10 @@ struct csv_stream {
     char *buf;          /* the read buffer (file sources) */
     const char *window; /* unconsumed input: [window, window + window_len) */
     size_t window_len;
-    bool eof;      /* no more input after window */
-    bool finished; /* csv_fini done */
+    const char *next_cr;  /* the next CR in window, window end if none, NULL if not sought */
+    const char *next_nul; /* the same for NUL bytes */
+    bool eof;             /* no more input after window */
+    bool finished;        /* csv_fini done */
     size_t field_limit;
     uint64_t bytes; /* consumed so far */
 
@@ -92,8 +94,6 @@ static void on_field(void *data, size_t len, void *ctx)
         s->flags |= CSV_ROW_OVERSIZE;
     if (full_len > s->longest)
         s->longest = full_len;
-    if (len > 0 && memchr(data, '\0', len) != NULL)
-        s->flags |= CSV_ROW_NUL;
     if (index < CSV_ROW_KEEP) {
         s->field_off[index] = s->store_len;
         s->field_len[index] = oversize ? 0 : len;
@@ -167,6 +167,38 @@ static void abandon_row(struct csv_stream *s)
     s->skip_line = true;
 }
 
+/* The next c in window at or after p, found once per buffer rather than once per line:
+ * *cached holds the last answer (window end when there is none). */
+static const char *next_byte(const struct csv_stream *s, const char *p, char c, const char **cached)
+{
+    const char *end = s->window + s->window_len;
+    if (*cached == NULL || *cached < p) {
+        *cached = memchr(p, c, (size_t)(end - p));
+        if (*cached == NULL)
+            *cached = end;
+    }
+    return *cached;
+}
+
+/* Length of the next segment of window: through the first CR or LF, or all of it. */
+static size_t next_segment_len(struct csv_stream *s)
+{
+    const char *p = s->window;
+    size_t upto = (size_t)(next_byte(s, p, '\r', &s->next_cr) - p);
+    const char *lf = memchr(p, '\n', upto);
+    if (lf)
+        return (size_t)(lf - p) + 1;
+    return upto < s->window_len ? upto + 1 : s->window_len;
+}
+
+/* Every byte of a segment fed to the parser belongs to the open row: NUL is not special to
+ * CSV, so a NUL in the segment is a NUL in one of the row's fields. */
+static void note_nul(struct csv_stream *s, const char *seg, size_t len)
+{
+    if (next_byte(s, seg, '\0', &s->next_nul) < seg + len)
+        s->flags |= CSV_ROW_NUL;
+}
+
 /* Feed one segment: bytes up to and including the first line end (or the end of input). */
 static int feed_segment(struct csv_stream *s, const char *seg, size_t len, struct error *err)
 {
@@ -179,6 +211,7 @@ static int feed_segment(struct csv_stream *s, const char *seg, size_t len, struc
             s->row_open = true;
             s->row_line = s->line;
         }
+        note_nul(s, seg, len);
         size_t used = csv_parse(&s->parser, seg, len, on_field, on_row_end, s);
         if (used < len) {
             int code = csv_error(&s->parser);
@@ -196,22 +229,12 @@ static int feed_segment(struct csv_stream *s, const char *seg, size_t len, struc
     return 0;
 }
 
-/* Length of the next segment of window: through the first CR or LF, or all of it. */
-static size_t next_segment_len(const char *p, size_t n)
-{
-    const char *lf = memchr(p, '\n', n);
-    size_t upto = lf ? (size_t)(lf - p) : n;
-    const char *cr = memchr(p, '\r', upto);
-    if (cr)
-        return (size_t)(cr - p) + 1;
-    return lf ? upto + 1 : n;
-}
-
 static int refill(struct csv_stream *s, struct error *err)
 {
     if (s->mem) {
         s->window = s->mem;
         s->window_len = s->mem_len;
+        s->next_cr = s->next_nul = NULL;
         s->mem = NULL;
         s->eof = true;
         return 0;
@@ -224,6 +247,7 @@ static int refill(struct csv_stream *s, struct error *err)
         return error_errno(err, "%s: read failed", s->name);
     s->window = s->buf;
     s->window_len = (size_t)n;
+    s->next_cr = s->next_nul = NULL;
     if (n == 0)
         s->eof = true;
     return 0;
@@ -267,7 +291,7 @@ int csv_stream_next(struct csv_stream *s, struct csv_row *row, struct error *err
                 return -1;
             continue;
         }
-        size_t len = next_segment_len(s->window, s->window_len);
+        size_t len = next_segment_len(s);
         if (feed_segment(s, s->window, len, err) != 0)
             return -1;
         s->window += len;

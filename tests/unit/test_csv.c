@@ -1,11 +1,14 @@
 /* test_csv.c - the streaming reader: RFC 4180 quoting, line numbers under every kind of line
  * end, field limits with bounded buffering, malformed rows, and the same rows whether the
  * input comes in one block or through the read buffer in pieces. */
-#include <cmocka.h>
+/* cmocka.h needs these first. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
 
 #include "csv_stream.h"
 

@@ -1,11 +1,14 @@
 /* test_literal.c - the required-literal prefilter never rules out a real match: for random
  * patterns of the ERE subset and random subjects, whenever regexec() matches, the literal is
  * in the subject. Plus the literals found for typical patterns. */
-#include <cmocka.h>
+/* cmocka.h needs these first. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
 
 #include "literal.h"
 

@@ -1,10 +1,13 @@
 /* test_spec.c - every rule of WORKLOAD.md section 1: good specs load, each bad one is refused
  * with a message naming the line. */
-#include <cmocka.h>
+/* cmocka.h needs these first. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
 
 #include "spec.h"
 

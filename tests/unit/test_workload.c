@@ -1,9 +1,12 @@
 /* test_workload.c - the known answers of WORKLOAD.md section 6, and classify on a tiny model. */
-#include <cmocka.h>
+/* cmocka.h needs these first. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
 
 #include "model.h"
 #include "records.h"
