@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The tests: install what is missing, then build and run the whole suite with gcc under
+# AddressSanitizer + UndefinedBehaviorSanitizer (the dev preset) and again with clang, both
+# with warnings as errors.
+#
+# usage: scripts/test.sh [PRESET...]     (default: dev clang)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(dev clang)
+
+bash scripts/install-deps
+for preset in "${presets[@]}"; do
+  printf '\n== %s: build\n' "$preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$(nproc)"
+  printf '\n== %s: test\n' "$preset"
+  ctest --preset "$preset" -j"$(nproc)"
+done
+echo "all tests passed (${presets[*]})"
