@@ -27,7 +27,7 @@ static uint32_t best_class(const double *score, uint32_t classes)
     return best;
 }
 
-void classify(const struct classifier *c, const struct record *rec, struct result *out)
+void classify_by_table(const struct classifier *c, const struct record *rec, struct result *out)
 {
     out->id = rec->id;
     uint32_t ruled;

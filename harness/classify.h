@@ -46,7 +46,18 @@ typedef void (*weights_lookup_fn)(const void *table, const token_key *keys, size
  * stack. */
 #define LOOKUP_BATCH 32
 
+struct classifier;
+
+/* Classify one record with a classifier. */
+typedef void (*classify_fn)(const struct classifier *c, const struct record *rec,
+                            struct result *out);
+
+/* What a worker resolves: something that classifies. Both forms of the model (native and
+ * flat image) set .classify to classify_by_table below and differ only in weights_of; a
+ * strategy that hides its model behind an interface of its own (module_state) sets .classify
+ * to its own function and uses .table as it likes. */
 struct classifier {
+    classify_fn classify;
     uint32_t classes;
     const double *priors; /* classes values */
     const struct rule_set *rules;
@@ -54,7 +65,14 @@ struct classifier {
     const void *table;
 };
 
-/* Classify rec; fills out. */
-void classify(const struct classifier *c, const struct record *rec, struct result *out);
+/* WORKLOAD.md section 4 over any table: rules, then priors plus the weights of each word. */
+void classify_by_table(const struct classifier *c, const struct record *rec, struct result *out);
+
+/* Classify rec with c. */
+static inline void classify(const struct classifier *c, const struct record *rec,
+                            struct result *out)
+{
+    c->classify(c, rec, out);
+}
 
 #endif

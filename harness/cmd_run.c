@@ -1,5 +1,6 @@
 /* cmd_run.c - `sharebench run`: classify a records file with one strategy. */
 #include "cli.h"
+#include "pool.h"
 #include "records.h"
 #include "run.h"
 #include "sink.h"
@@ -7,11 +8,21 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#define CHUNK_DEFAULT 256
+
+static long online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
 
 static void run_help(void)
 {
     printf("usage: sharebench run --spec FILE --input FILE [--strategy NAME] [--output FILE]\n"
-           "                      [--json] [--limit N] [--field-limit SIZE]\n\n"
+           "                      [--workers N] [--chunk C] [--json] [--limit N]\n"
+           "                      [--field-limit SIZE]\n\n"
            "Builds the model the spec describes, classifies every record of the input with the\n"
            "strategy, and prints as its last line a summary: strategy= workers= rows= rejected=\n"
            "checksum= seconds= rows_per_s= ... (rows counts results; checksum is the\n"
@@ -20,13 +31,15 @@ static void run_help(void)
            "  --spec FILE         model spec\n"
            "  --input FILE        records file; '-' for standard input\n"
            "  --strategy NAME     how workers reach the model (default serial; see 'list')\n"
+           "  --workers N         worker processes or threads (default: online CPUs, %ld)\n"
+           "  --chunk C           records per task sent to a worker (default %d)\n"
            "  --output FILE       also write every result line (id,class,score) to FILE\n"
            "  --json              print the summary as one JSON object\n"
            "  --limit N           process only the first N records\n"
            "  --field-limit SIZE  reject records with a field over SIZE bytes (default 1M)\n\n"
            "Exit status: 0 success (rejected records included), 1 the run failed,\n"
            "2 bad usage or unusable input (spec or records file).\n",
-           REJECTIONS_SHOWN);
+           REJECTIONS_SHOWN, online_cpus(), CHUNK_DEFAULT);
 }
 
 struct run_args {
@@ -44,6 +57,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                              {"limit", required_argument, NULL, 'l'},
                                              {"field-limit", required_argument, NULL, 'F'},
                                              {"help", no_argument, NULL, 'h'},
+                                             {"workers", required_argument, NULL, 'w'},
+                                             {"chunk", required_argument, NULL, 'c'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct run_args){
         .opt = {.field_limit = FIELD_LIMIT_DEFAULT, .strategy = &strategy_serial}};
@@ -78,6 +93,16 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
             if (cli_size("run", "field-limit", optarg, 1, 1ull << 30, &v) != 0)
                 return EXIT_USAGE;
             a->opt.field_limit = (size_t)v;
+            break;
+        case 'w':
+            if (cli_count("run", "workers", optarg, 1, POOL_WORKERS_MAX, &v) != 0)
+                return EXIT_USAGE;
+            a->opt.workers = (unsigned)v;
+            break;
+        case 'c':
+            if (cli_count("run", "chunk", optarg, 1, POOL_CHUNK_MAX, &v) != 0)
+                return EXIT_USAGE;
+            a->opt.chunk = (unsigned)v;
             break;
         case 'h':
             run_help();

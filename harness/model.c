@@ -4,6 +4,9 @@
 #include "workload.h"
 
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 static size_t bucket_count(uint32_t vocab)
@@ -41,22 +44,29 @@ void spec_copy(struct spec *dst, const struct spec *src)
     }
 }
 
+void model_insert(struct model *m, token_key key, const double *weights)
+{
+    struct model_entry *e = xmalloc(entry_size(m->classes));
+    e->key = key;
+    memcpy(e->weight, weights, m->classes * sizeof *weights);
+    size_t b = bucket_of(m, key);
+    e->next = m->bucket[b];
+    m->bucket[b] = e;
+}
+
 static void insert_token(struct model *m, uint32_t i)
 {
     char spelling[TOKEN_MAX_LEN];
     size_t len = token_spell(i, spelling);
     token_key key = 0;
     (void)token_key_of(spelling, len, &key); /* always true: spellings are 1-7 letters */
-    struct model_entry *e = xmalloc(entry_size(m->classes));
-    e->key = key;
+    double weights[CLASSES_MAX];
     for (uint32_t k = 0; k < m->classes; k++)
-        e->weight[k] = token_weight(m->seed, m->classes, i, k);
-    size_t b = bucket_of(m, key);
-    e->next = m->bucket[b];
-    m->bucket[b] = e;
+        weights[k] = token_weight(m->seed, m->classes, i, k);
+    model_insert(m, key, weights);
 }
 
-struct model *model_build(const struct spec *spec, struct error *err)
+struct model *model_new_empty(const struct spec *spec, struct error *err)
 {
     struct model *m = xcalloc(1, sizeof *m);
     m->seed = spec->seed;
@@ -74,11 +84,19 @@ struct model *model_build(const struct spec *spec, struct error *err)
     size_t buckets = bucket_count(m->vocab);
     m->bucket = xcalloc(buckets, sizeof *m->bucket);
     m->bucket_mask = buckets - 1;
+    m->bytes = model_estimate_bytes(spec);
+    return m;
+}
+
+struct model *model_build(const struct spec *spec, struct error *err)
+{
+    struct model *m = model_new_empty(spec, err);
+    if (m == NULL)
+        return NULL;
     /* Entries go in at the head of their chain, so inserting the rarest tokens first leaves
      * the frequent ones (low indices, under the workload's Zipf-like law) in front. */
     for (uint32_t i = m->vocab; i-- > 0;)
         insert_token(m, i);
-    m->bytes = model_estimate_bytes(spec);
     return m;
 }
 
@@ -127,6 +145,7 @@ static void lookup_batch(const void *table, const token_key *keys, size_t n, con
 
 void model_classifier(const struct model *m, struct classifier *c)
 {
+    c->classify = classify_by_table;
     c->classes = m->classes;
     c->priors = m->priors;
     c->rules = &m->rules;
@@ -134,10 +153,35 @@ void model_classifier(const struct model *m, struct classifier *c)
     c->table = m;
 }
 
+void model_on_free(struct model *m, void (*fn)(void *arg, const struct model *m), void *arg)
+{
+    struct model_free_hook *h = xmalloc(sizeof *h);
+    *h = (struct model_free_hook){.fn = fn, .arg = arg, .next = m->on_free};
+    m->on_free = h;
+}
+
+void model_forget_on_free(struct model *m, void (*fn)(void *arg, const struct model *m), void *arg)
+{
+    for (struct model_free_hook **h = &m->on_free; *h; h = &(*h)->next) {
+        if ((*h)->fn == fn && (*h)->arg == arg) {
+            struct model_free_hook *gone = *h;
+            *h = gone->next;
+            free(gone);
+            return;
+        }
+    }
+}
+
 void model_free(struct model *m)
 {
     if (m == NULL)
         return;
+    while (m->on_free) {
+        struct model_free_hook *h = m->on_free;
+        m->on_free = h->next;
+        h->fn(h->arg, m);
+        free(h);
+    }
     for (size_t b = 0; b <= m->bucket_mask; b++) {
         struct model_entry *e = m->bucket[b];
         while (e) {
@@ -151,4 +195,23 @@ void model_free(struct model *m)
     rules_free(&m->rules);
     spec_free(&m->spec);
     free(m);
+}
+
+struct model *model_source_get(struct model_source *src, struct error *err)
+{
+    if (src->model == NULL) {
+        double t0 = now_seconds();
+        src->model = model_build(src->spec, err);
+        src->build_seconds = now_seconds() - t0;
+    }
+    return src->model;
+}
+
+void model_source_release(struct model_source *src)
+{
+    model_free(src->model);
+    src->model = NULL;
+#ifdef __GLIBC__
+    malloc_trim(0); /* glibc keeps freed heap pages unless asked to return them */
+#endif
 }

@@ -22,6 +22,16 @@ struct model_entry {
     double weight[];          /* classes values */
 };
 
+struct model;
+
+/* Called when a model is freed: how something that refers to a model without owning it (a
+ * registry, say) learns that the reference went stale. A weak reference, in C. */
+struct model_free_hook {
+    void (*fn)(void *arg, const struct model *m);
+    void *arg;
+    struct model_free_hook *next;
+};
+
 struct model {
     uint64_t seed;
     uint32_t vocab;
@@ -32,6 +42,7 @@ struct model {
     struct rule_set rules;
     struct spec spec; /* a copy: the image and serializers need the rule patterns */
     size_t bytes;     /* bytes this model asked malloc for (its own size) */
+    struct model_free_hook *on_free;
 };
 
 /* Bytes a model of this spec will allocate, computed without building it. */
@@ -46,7 +57,36 @@ const double *model_weights(const struct model *m, token_key key);
 /* A classifier over this model (valid while the model lives). */
 void model_classifier(const struct model *m, struct classifier *c);
 
+/* Call fn(arg, m) when m is freed. */
+void model_on_free(struct model *m, void (*fn)(void *arg, const struct model *m), void *arg);
+
+/* Undo model_on_free(m, fn, arg) (the watcher goes away before the model). */
+void model_forget_on_free(struct model *m, void (*fn)(void *arg, const struct model *m), void *arg);
+
+/* Free a model (running its free hooks first). NULL is allowed. */
 void model_free(struct model *m);
+
+/* An empty model with its priors and rules, ready for model_insert (for models rebuilt from
+ * another form, such as the flat image). Returns NULL with err if a rule fails to compile. */
+struct model *model_new_empty(const struct spec *spec, struct error *err);
+
+/* Add a token with its weights (classes values, copied). */
+void model_insert(struct model *m, token_key key, const double *weights);
+
+/* The model the run uses, built on first request: strategies that build their own (in a
+ * module, in each worker) never ask, so the parent does not hold a copy it does not use. */
+struct model_source {
+    const struct spec *spec;
+    struct model *model;
+    double build_seconds;
+};
+
+/* The source's model, built now if it was not yet. NULL with err on failure. */
+struct model *model_source_get(struct model_source *src, struct error *err);
+
+/* Free the source's model early (a strategy that has copied it elsewhere), and give the
+ * memory back to the system where the allocator allows. */
+void model_source_release(struct model_source *src);
 
 /* Copy a spec (deep). */
 void spec_copy(struct spec *dst, const struct spec *src);

@@ -1,8 +1,9 @@
 /* run.h - one run: spec -> model -> strategy -> records -> results -> summary.
  *
- * The order is fixed and the same for every strategy (DESIGN.md, "Data flows one way"): build
- * the model from the spec, let the strategy prepare, stream the records through classify,
- * gather the results into the checksum (and a results file), and report.
+ * The order is fixed and the same for every strategy (DESIGN.md, "Data flows one way"): the
+ * strategy prepares (building the model if it needs the parent's copy), the workers start,
+ * the records stream through classify, the results gather into the checksum (and a results
+ * file), and the run reports.
  */
 #ifndef SHAREBENCH_RUN_H
 #define SHAREBENCH_RUN_H
@@ -20,7 +21,9 @@ struct run_options {
     const char *output_path; /* NULL: no results file */
     const struct strategy *strategy;
     size_t field_limit;
-    uint64_t limit; /* records to process at most; 0 means all */
+    uint64_t limit;   /* records to process at most; 0 means all */
+    unsigned workers; /* for strategies with workers */
+    unsigned chunk;   /* records per task */
 };
 
 struct run_stats {
@@ -30,9 +33,13 @@ struct run_stats {
     uint64_t checksum;
     unsigned workers;
     size_t model_bytes;
-    double build_seconds;   /* spec -> model */
-    double prepare_seconds; /* strategy prepare */
+    double build_seconds;   /* spec -> model in the parent (0 if the parent built none) */
+    double prepare_seconds; /* strategy prepare, less any model build it asked for */
+    double start_seconds;   /* starting the workers */
     double seconds;         /* streaming: first record read to last result */
+    double first_result_seconds;
+    uint64_t chunks;
+    uint64_t bytes_shipped; /* strategy payload bytes sent to workers, beyond the records */
 };
 
 /* Run. Returns 0, or -1 with err (the message names the file and line where one applies). */

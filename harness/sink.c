@@ -48,6 +48,18 @@ int sink_result(struct sink *s, const struct result *r, struct error *err)
     return sink_result_line(s, line, len, err);
 }
 
+int sink_chunk(struct sink *s, uint64_t count, uint64_t sum, const char *lines, size_t len,
+               struct error *err)
+{
+    struct checksum part = {.sum = sum, .count = count};
+    checksum_merge(&s->sum, &part);
+    if (s->file == NULL || len == 0)
+        return 0;
+    if (fwrite(lines, 1, len, s->file) != len)
+        return error_errno(err, "%s: write failed", s->tmp_path);
+    return 0;
+}
+
 void sink_rejected(struct sink *s, const struct rejection *rej)
 {
     if (s->rejected++ < REJECTIONS_SHOWN)

@@ -35,6 +35,11 @@ int sink_result(struct sink *s, const struct result *r, struct error *err);
 /* Take a result line already formatted (len bytes, no newline). */
 int sink_result_line(struct sink *s, const char *line, size_t len, struct error *err);
 
+/* Take a chunk's results as a worker sent them: count results summing to sum, and their
+ * lines (len bytes, each ending in a newline) if a results file is being written. */
+int sink_chunk(struct sink *s, uint64_t count, uint64_t sum, const char *lines, size_t len,
+               struct error *err);
+
 /* Count a rejected record, printing the first REJECTIONS_SHOWN as "FILE:LINE: reason". */
 void sink_rejected(struct sink *s, const struct rejection *rej);
 

@@ -11,27 +11,10 @@
  */
 #include "strategy.h"
 
-/* The state is the model itself: serial only hands out a classifier over it. */
-static int serial_prepare(const struct model *model, struct strategy_state **state,
-                          struct error *err)
-{
-    (void)err;
-    *state = (struct strategy_state *)model;
-    return 0;
-}
-
-static int serial_resolve(struct strategy_state *state, struct classifier *out, struct error *err)
-{
-    (void)err;
-    model_classifier((const struct model *)state, out);
-    return 0;
-}
-
 const struct strategy strategy_serial = {
     .name = "serial",
     .summary = "no workers: the parent classifies every record (the reference checksum)",
     .kind = STRATEGY_IN_PROCESS,
-    .prepare = serial_prepare,
-    .resolve = serial_resolve,
-    .teardown = NULL,
+    .prepare = strategy_prepare_parent_model,
+    .resolve = strategy_resolve_native,
 };

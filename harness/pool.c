@@ -1,0 +1,479 @@
+/* pool.c - see pool.h. */
+#define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
+#include "pool.h"
+
+#include "wire.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PIPE_SIZE (1 << 20) /* fewer, larger writes; the kernel may give less */
+
+struct pool_worker {
+    unsigned index;
+    pid_t pid;                            /* processes */
+    pthread_t thread;                     /* threads */
+    bool running;                         /* started and not yet reaped or joined */
+    int task_fd;                          /* parent writes tasks here (non-blocking) */
+    int result_fd;                        /* parent reads results here (non-blocking) */
+    int worker_task_fd, worker_result_fd; /* the worker's ends */
+    struct buf out;                       /* task bytes not yet written */
+    struct buf in;                        /* result bytes not yet parsed */
+    uint64_t seqs[64];                    /* tasks in flight, oldest first (a ring) */
+    unsigned head, in_flight;
+    struct pool *pool;
+};
+
+struct pool {
+    struct pool_options opt;
+    struct worker_config config;
+    unsigned n;
+    struct pool_worker *w;
+    uint64_t next_seq;
+    bool input_done;
+    uint64_t taken; /* records read, valid or not */
+    double first_sent;
+    struct pool_stats stats;
+    struct sigaction old_sigpipe;
+};
+
+static bool is_threads(const struct pool *p)
+{
+    return p->config.strategy->kind == STRATEGY_THREADS;
+}
+
+/* ---- starting ---------------------------------------------------------------------------- */
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static int make_pipes(struct pool_worker *w, struct error *err)
+{
+    int task[2], result[2];
+    if (pipe2(task, O_CLOEXEC) != 0)
+        return error_errno(err, "pipe");
+    if (pipe2(result, O_CLOEXEC) != 0) {
+        close(task[0]);
+        close(task[1]);
+        return error_errno(err, "pipe");
+    }
+    w->worker_task_fd = task[0];
+    w->task_fd = task[1];
+    w->result_fd = result[0];
+    w->worker_result_fd = result[1];
+    /* Bigger pipes mean fewer wake-ups; if the kernel refuses, the default works too. */
+    (void)fcntl(w->task_fd, F_SETPIPE_SZ, PIPE_SIZE);
+    (void)fcntl(w->result_fd, F_SETPIPE_SZ, PIPE_SIZE);
+    if (fcntl(w->task_fd, F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(w->result_fd, F_SETFL, O_NONBLOCK) != 0)
+        return error_errno(err, "fcntl O_NONBLOCK");
+    return 0;
+}
+
+/* In a new worker process: keep only its own two ends, serve, and leave without running the
+ * parent's exit handlers or flushing its stdio buffers (_exit). */
+static void run_child(struct pool *p, struct pool_worker *w)
+{
+    for (unsigned i = 0; i < p->n; i++) {
+        close_fd(&p->w[i].task_fd);
+        close_fd(&p->w[i].result_fd);
+        if (&p->w[i] != w) {
+            close_fd(&p->w[i].worker_task_fd);
+            close_fd(&p->w[i].worker_result_fd);
+        }
+    }
+    struct error err;
+    int rc = worker_serve(&p->config, w->worker_task_fd, w->worker_result_fd, &err);
+    if (rc != 0)
+        fprintf(stderr, "sharebench: worker %u (pid %d): %s\n", w->index, (int)getpid(), err.msg);
+    _exit(rc == 0 ? 0 : 3);
+}
+
+static void *run_thread(void *arg)
+{
+    struct pool_worker *w = arg;
+    struct error err;
+    if (worker_serve(&w->pool->config, w->worker_task_fd, w->worker_result_fd, &err) != 0)
+        fprintf(stderr, "sharebench: worker thread %u: %s\n", w->index, err.msg);
+    close_fd(&w->worker_task_fd);
+    close_fd(&w->worker_result_fd);
+    return NULL;
+}
+
+static int start_worker(struct pool *p, struct pool_worker *w, struct error *err)
+{
+    if (make_pipes(w, err) != 0)
+        return -1;
+    if (is_threads(p)) {
+        int rc = pthread_create(&w->thread, NULL, run_thread, w);
+        if (rc != 0) {
+            errno = rc;
+            return error_errno(err, "pthread_create");
+        }
+        w->running = true;
+        return 0;
+    }
+    fflush(NULL); /* nothing buffered may be written twice */
+    pid_t pid = fork();
+    if (pid < 0)
+        return error_errno(err, "fork");
+    if (pid == 0)
+        run_child(p, w);
+    w->pid = pid;
+    w->running = true;
+    close_fd(&w->worker_task_fd);
+    close_fd(&w->worker_result_fd);
+    return 0;
+}
+
+struct pool *pool_start(const struct pool_options *opt, const struct strategy *strategy,
+                        struct strategy_state *state, struct error *err)
+{
+    struct pool *p = xcalloc(1, sizeof *p);
+    p->opt = *opt;
+    if (p->opt.in_flight == 0)
+        p->opt.in_flight = POOL_IN_FLIGHT;
+    if (p->opt.in_flight > sizeof p->w[0].seqs / sizeof p->w[0].seqs[0])
+        p->opt.in_flight = sizeof p->w[0].seqs / sizeof p->w[0].seqs[0];
+    p->config = (struct worker_config){strategy, state, opt->want_lines};
+    p->n = opt->workers;
+    p->w = xcalloc(p->n, sizeof *p->w);
+    for (unsigned i = 0; i < p->n; i++) {
+        p->w[i] = (struct pool_worker){.index = i,
+                                       .pool = p,
+                                       .task_fd = -1,
+                                       .result_fd = -1,
+                                       .worker_task_fd = -1,
+                                       .worker_result_fd = -1};
+    }
+    /* A worker that has gone must show as an error on write, not kill the parent. */
+    struct sigaction ignore = {.sa_handler = SIG_IGN};
+    sigaction(SIGPIPE, &ignore, &p->old_sigpipe);
+    double t0 = now_seconds();
+    for (unsigned i = 0; i < p->n; i++) {
+        if (start_worker(p, &p->w[i], err) != 0) {
+            pool_stop(p, NULL);
+            return NULL;
+        }
+    }
+    p->stats.start_seconds = now_seconds() - t0;
+    return p;
+}
+
+/* ---- feeding ----------------------------------------------------------------------------- */
+
+/* The running worker with the fewest tasks in flight, if it has room for another. */
+static struct pool_worker *worker_with_room(struct pool *p)
+{
+    struct pool_worker *best = NULL;
+    for (unsigned i = 0; i < p->n; i++) {
+        struct pool_worker *w = &p->w[i];
+        if (w->running && w->in_flight < p->opt.in_flight &&
+            (best == NULL || w->in_flight < best->in_flight))
+            best = w;
+    }
+    return best;
+}
+
+/* Read up to a chunk of records into w's output as one task. Rejected records go to the
+ * sink as they are met. Returns the number of records packed, or -1 on a read error. */
+static int pack_records(struct pool *p, struct record_reader *reader, struct sink *sink,
+                        struct buf *out, struct error *err)
+{
+    uint32_t packed = 0;
+    while (packed < p->opt.chunk && (p->opt.limit == 0 || p->taken < p->opt.limit)) {
+        struct record rec;
+        struct rejection rej;
+        enum record_status st = record_reader_next(reader, &rec, &rej, err);
+        if (st == RECORD_ERROR)
+            return -1;
+        if (st == RECORD_END)
+            break;
+        p->taken++;
+        if (st == RECORD_REJECTED) {
+            sink_rejected(sink, &rej);
+            continue;
+        }
+        task_add_record(out, &rec);
+        packed++;
+    }
+    if (packed < p->opt.chunk)
+        p->input_done = true;
+    return (int)packed;
+}
+
+static int send_chunk(struct pool *p, struct pool_worker *w, struct record_reader *reader,
+                      struct sink *sink, struct error *err)
+{
+    const struct strategy *s = p->config.strategy;
+    size_t start = task_begin(&w->out, p->next_seq);
+    size_t before_payload = w->out.len;
+    if (s->payload && s->payload(p->config.state, p->next_seq, &w->out, err) != 0)
+        return -1;
+    size_t payload_len = w->out.len - before_payload;
+    int packed = pack_records(p, reader, sink, &w->out, err);
+    if (packed <= 0) {
+        w->out.len = start; /* nothing to send: take the task back */
+        return packed;
+    }
+    task_end(&w->out, start, payload_len, (uint32_t)packed);
+    p->stats.payload_bytes += payload_len;
+    p->stats.record_bytes += w->out.len - before_payload - payload_len;
+    p->stats.chunks++;
+    if (p->first_sent == 0)
+        p->first_sent = now_seconds();
+    w->seqs[(w->head + w->in_flight) % p->opt.in_flight] = p->next_seq++;
+    w->in_flight++;
+    return 0;
+}
+
+static int fill_workers(struct pool *p, struct record_reader *reader, struct sink *sink,
+                        struct error *err)
+{
+    struct pool_worker *w;
+    while (!p->input_done && (w = worker_with_room(p)) != NULL)
+        if (send_chunk(p, w, reader, sink, err) != 0)
+            return -1;
+    return 0;
+}
+
+/* ---- workers that end ------------------------------------------------------------------- */
+
+/* Reap a worker that ended; describe how in err. */
+static int worker_gone(struct pool *p, struct pool_worker *w, struct error *err)
+{
+    w->running = false;
+    if (is_threads(p)) {
+        pthread_join(w->thread, NULL);
+        return error_set(err, "worker thread %u ended before its input did", w->index);
+    }
+    int status;
+    pid_t got;
+    do {
+        got = waitpid(w->pid, &status, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return error_errno(err, "worker %u (pid %d): waitpid", w->index, (int)w->pid);
+    if (WIFSIGNALED(status))
+        return error_set(err, "worker %u (pid %d) was killed by signal %d (%s)", w->index,
+                         (int)w->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return error_set(err, "worker %u (pid %d) exited with status %d before its input ended",
+                     w->index, (int)w->pid, WEXITSTATUS(status));
+}
+
+/* ---- results ----------------------------------------------------------------------------- */
+
+static int take_result(struct pool *p, struct pool_worker *w, const struct result_header *h,
+                       const char *text, struct sink *sink, struct error *err)
+{
+    if (h->magic != RESULT_MAGIC)
+        return error_set(err, "worker %u (pid %d): malformed result", w->index, (int)w->pid);
+    if (h->status != RESULT_OK)
+        return error_set(err, "worker %u (pid %d): chunk %lld: %.*s", w->index, (int)w->pid,
+                         h->seq == UINT64_MAX ? -1LL : (long long)h->seq, (int)h->text_len, text);
+    if (w->in_flight == 0 || w->seqs[w->head] != h->seq)
+        return error_set(err, "worker %u (pid %d): result for a chunk it was not given", w->index,
+                         (int)w->pid);
+    w->head = (w->head + 1) % p->opt.in_flight;
+    w->in_flight--;
+    if (p->stats.first_result_seconds == 0)
+        p->stats.first_result_seconds = now_seconds() - p->first_sent;
+    if (p->opt.on_chunk)
+        p->opt.on_chunk(p->opt.on_chunk_arg, h->seq, h->count, h->sum);
+    return sink_chunk(sink, h->count, h->sum, text, h->text_len, err);
+}
+
+static int parse_results(struct pool *p, struct pool_worker *w, struct sink *sink,
+                         struct error *err)
+{
+    struct result_header h;
+    while (buf_pending_len(&w->in) >= sizeof h) {
+        memcpy(&h, buf_pending(&w->in), sizeof h);
+        if (buf_pending_len(&w->in) - sizeof h < h.text_len)
+            break;
+        if (take_result(p, w, &h, buf_pending(&w->in) + sizeof h, sink, err) != 0)
+            return -1;
+        w->in.off += sizeof h + h.text_len;
+    }
+    buf_compact(&w->in);
+    return 0;
+}
+
+/* Read what the worker has sent. A worker that closed its end is gone. */
+static int read_results(struct pool *p, struct pool_worker *w, struct sink *sink, struct error *err)
+{
+    for (;;) {
+        char *room = buf_reserve(&w->in, 256 * 1024);
+        ssize_t n = read(w->result_fd, room, 256 * 1024);
+        if (n > 0) {
+            w->in.len += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return parse_results(p, w, sink, err);
+        if (n < 0)
+            return error_errno(err, "worker %u: read", w->index);
+        /* End of file: parse what came, then report how the worker ended. */
+        if (parse_results(p, w, sink, err) != 0)
+            return -1;
+        return worker_gone(p, w, err);
+    }
+}
+
+static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink, struct error *err)
+{
+    while (buf_pending_len(&w->out) > 0) {
+        ssize_t n = write(w->task_fd, buf_pending(&w->out), buf_pending_len(&w->out));
+        if (n > 0) {
+            w->out.off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            break;
+        if (n < 0 && errno == EPIPE) /* it is gone: its results say how, or its exit does */
+            return read_results(p, w, sink, err) == 0 ? worker_gone(p, w, err) : -1;
+        return error_errno(err, "worker %u: write", w->index);
+    }
+    if (buf_pending_len(&w->out) == 0)
+        buf_clear(&w->out);
+    return 0;
+}
+
+static bool all_done(const struct pool *p)
+{
+    if (!p->input_done)
+        return false;
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->w[i].in_flight > 0)
+            return false;
+    return true;
+}
+
+static int wait_and_move(struct pool *p, struct sink *sink, struct error *err)
+{
+    struct pollfd fds[2 * POOL_WORKERS_MAX];
+    struct pool_worker *owner[2 * POOL_WORKERS_MAX];
+    nfds_t n = 0;
+    for (unsigned i = 0; i < p->n; i++) {
+        struct pool_worker *w = &p->w[i];
+        if (!w->running)
+            continue;
+        fds[n] = (struct pollfd){.fd = w->result_fd, .events = POLLIN};
+        owner[n++] = w;
+        if (buf_pending_len(&w->out) > 0) {
+            fds[n] = (struct pollfd){.fd = w->task_fd, .events = POLLOUT};
+            owner[n++] = w;
+        }
+    }
+    if (n == 0)
+        return error_set(err, "no worker is left to finish the run");
+    if (poll(fds, n, -1) < 0)
+        return errno == EINTR ? 0 : error_errno(err, "poll");
+    for (nfds_t i = 0; i < n; i++) {
+        if (fds[i].revents == 0 || !owner[i]->running)
+            continue;
+        int rc = fds[i].fd == owner[i]->result_fd ? read_results(p, owner[i], sink, err)
+                                                  : write_tasks(p, owner[i], sink, err);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int pool_run(struct pool *p, struct record_reader *reader, struct sink *sink, struct error *err)
+{
+    for (;;) {
+        if (fill_workers(p, reader, sink, err) != 0)
+            return -1;
+        for (unsigned i = 0; i < p->n; i++)
+            if (p->w[i].running && write_tasks(p, &p->w[i], sink, err) != 0)
+                return -1;
+        if (all_done(p))
+            return 0;
+        if (wait_and_move(p, sink, err) != 0)
+            return -1;
+    }
+}
+
+/* ---- stopping ---------------------------------------------------------------------------- */
+
+/* After a clean run: tell each worker the input ended (close its task pipe), then check that
+ * it ended well. After a failure: stop the processes at once. */
+static int reap_worker(struct pool *p, struct pool_worker *w, bool force, struct error *err)
+{
+    close_fd(&w->task_fd);
+    if (!w->running)
+        return 0;
+    w->running = false;
+    if (is_threads(p)) {
+        close_fd(&w->result_fd); /* a thread blocked writing results gets EPIPE */
+        pthread_join(w->thread, NULL);
+        return 0;
+    }
+    if (force)
+        kill(w->pid, SIGKILL);
+    int status;
+    pid_t got;
+    do {
+        got = waitpid(w->pid, &status, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return error_errno(err, "worker %u (pid %d): waitpid", w->index, (int)w->pid);
+    if (!force && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        return error_set(err, "worker %u (pid %d) failed at the end of input", w->index,
+                         (int)w->pid);
+    return 0;
+}
+
+int pool_stop(struct pool *p, struct error *err)
+{
+    if (p == NULL)
+        return 0;
+    bool force = !all_done(p);
+    int rc = 0;
+    for (unsigned i = 0; i < p->n; i++) {
+        struct pool_worker *w = &p->w[i];
+        if (reap_worker(p, w, force, err) != 0)
+            rc = -1;
+        close_fd(&w->result_fd);
+        close_fd(&w->worker_task_fd); /* only still open if the worker never started */
+        close_fd(&w->worker_result_fd);
+        buf_free(&w->out);
+        buf_free(&w->in);
+    }
+    sigaction(SIGPIPE, &p->old_sigpipe, NULL);
+    free(p->w);
+    free(p);
+    return rc;
+}
+
+const struct pool_stats *pool_stats(const struct pool *p)
+{
+    return &p->stats;
+}
+
+unsigned pool_worker_pids(const struct pool *p, int *pids, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < p->n && n < max; i++)
+        if (p->w[i].running && p->w[i].pid > 0)
+            pids[n++] = (int)p->w[i].pid;
+    return n;
+}

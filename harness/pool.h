@@ -1,0 +1,68 @@
+/* pool.h - a pool of workers fed chunks of records: the C analogue of
+ * `multiprocessing.Pool(n).imap_unordered(classify, records, chunksize)`.
+ *
+ * The parent reads records, packs them C at a time into tasks (with the strategy's payload),
+ * and hands each to a worker with room for it; at most `in_flight` tasks wait per worker, so
+ * the parent's memory stays flat whatever the input size. Results come back in whatever
+ * order workers finish. The transport (one pipe each way per worker, poll in the parent) is
+ * the same for every strategy; only how a worker reaches the model differs.
+ *
+ * Workers are forked processes, or threads for STRATEGY_THREADS, running the same loop.
+ * A worker that dies stops the run at once with a message naming it, its pid and the signal.
+ */
+#ifndef SHAREBENCH_POOL_H
+#define SHAREBENCH_POOL_H
+
+#include "records.h"
+#include "sink.h"
+#include "strategy.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define POOL_WORKERS_MAX 1024
+#define POOL_CHUNK_MAX   (1u << 20)
+#define POOL_IN_FLIGHT   2
+
+struct pool_options {
+    unsigned workers;
+    unsigned chunk;     /* records per task */
+    unsigned in_flight; /* tasks waiting per worker at most; 0 means POOL_IN_FLIGHT */
+    bool want_lines;    /* results file wanted: workers send result lines back */
+    uint64_t limit;     /* records to read at most; 0 means all */
+    /* Told of every chunk's result as it arrives (tests use it); may be NULL. */
+    void (*on_chunk)(void *arg, uint64_t seq, uint64_t count, uint64_t sum);
+    void *on_chunk_arg;
+};
+
+struct pool_stats {
+    uint64_t chunks;
+    uint64_t payload_bytes;      /* strategy bytes shipped, beyond the records */
+    uint64_t record_bytes;       /* bytes of records shipped */
+    double start_seconds;        /* starting the workers (fork or pthread_create) */
+    double first_result_seconds; /* from the first task sent to the first result back */
+};
+
+struct pool;
+
+/* Start the workers for strategy (already prepared into state). NULL with err on failure;
+ * then nothing is left running. */
+struct pool *pool_start(const struct pool_options *opt, const struct strategy *strategy,
+                        struct strategy_state *state, struct error *err);
+
+/* Stream every record of reader through the workers into sink. Returns 0 when every record
+ * is accounted for, -1 with err on the first failure (a worker died, a chunk failed). */
+int pool_run(struct pool *p, struct record_reader *reader, struct sink *sink, struct error *err);
+
+/* End the workers (cleanly after a successful run, by force otherwise), reap them, close
+ * every descriptor and free the pool. Returns 0, or -1 with err if a worker failed at the
+ * end. NULL is allowed. */
+int pool_stop(struct pool *p, struct error *err);
+
+const struct pool_stats *pool_stats(const struct pool *p);
+
+/* The pids of the worker processes (none for threads): tests kill them. */
+unsigned pool_worker_pids(const struct pool *p, int *pids, unsigned max);
+
+#endif

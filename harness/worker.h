@@ -1,0 +1,24 @@
+/* worker.h - what a worker does, process or thread: read tasks, classify, send results.
+ *
+ * The loop is the same for every strategy; the strategy is reached only through its hooks
+ * (attach once, resolve and release per chunk, detach at the end).
+ */
+#ifndef SHAREBENCH_WORKER_H
+#define SHAREBENCH_WORKER_H
+
+#include "strategy.h"
+#include "util.h"
+
+#include <stdbool.h>
+
+struct worker_config {
+    const struct strategy *strategy;
+    struct strategy_state *state;
+    bool want_lines; /* send the result lines back, not only their checksum */
+};
+
+/* Serve tasks from task_fd until it ends, writing a result per task to result_fd. Returns 0
+ * at a clean end, -1 with err when the worker cannot go on (it has then sent what it could). */
+int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, struct error *err);
+
+#endif
