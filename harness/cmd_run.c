@@ -60,8 +60,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                              {"workers", required_argument, NULL, 'w'},
                                              {"chunk", required_argument, NULL, 'c'},
                                              {NULL, 0, NULL, 0}};
-    *a = (struct run_args){
-        .opt = {.field_limit = FIELD_LIMIT_DEFAULT, .strategy = &strategy_serial}};
+    *a = (struct run_args){.opt = {.field_limit = FIELD_LIMIT_DEFAULT,
+                                   .strategy = &strategy_serial,
+                                   .workers = (unsigned)online_cpus(),
+                                   .chunk = CHUNK_DEFAULT}};
     uint64_t v;
     int c;
     opterr = 0;

@@ -142,6 +142,12 @@ static int start_worker(struct pool *p, struct pool_worker *w, struct error *err
 struct pool *pool_start(const struct pool_options *opt, const struct strategy *strategy,
                         struct strategy_state *state, struct error *err)
 {
+    if (opt->workers < 1 || opt->workers > POOL_WORKERS_MAX || opt->chunk < 1 ||
+        opt->chunk > POOL_CHUNK_MAX) {
+        error_set(err, "pool: %u workers, chunks of %u: out of range (1 .. %d, 1 .. %u)",
+                  opt->workers, opt->chunk, POOL_WORKERS_MAX, POOL_CHUNK_MAX);
+        return NULL;
+    }
     struct pool *p = xcalloc(1, sizeof *p);
     p->opt = *opt;
     if (p->opt.in_flight == 0)
@@ -172,6 +178,8 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
     p->stats.start_seconds = now_seconds() - t0;
     return p;
 }
+
+static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink, struct error *err);
 
 /* ---- feeding ----------------------------------------------------------------------------- */
 
@@ -243,9 +251,11 @@ static int send_chunk(struct pool *p, struct pool_worker *w, struct record_reade
 static int fill_workers(struct pool *p, struct record_reader *reader, struct sink *sink,
                         struct error *err)
 {
+    /* Write each chunk as soon as it is packed: the next one takes the parent a while to
+     * read, and the worker should not wait for it. */
     struct pool_worker *w;
     while (!p->input_done && (w = worker_with_room(p)) != NULL)
-        if (send_chunk(p, w, reader, sink, err) != 0)
+        if (send_chunk(p, w, reader, sink, err) != 0 || write_tasks(p, w, sink, err) != 0)
             return -1;
     return 0;
 }
