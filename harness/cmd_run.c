@@ -130,9 +130,10 @@ int cmd_run(int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     struct run_stats stats;
     struct error err;
-    if (run(&a.opt, &stats, &err) != 0) {
+    enum run_result result = run(&a.opt, &stats, &err);
+    if (result != RUN_OK) {
         fprintf(stderr, "sharebench run: %s\n", err.msg);
-        return EXIT_USAGE;
+        return result == RUN_BAD_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
     }
     struct summary sm = {0};
     run_summary(&a.opt, &stats, &sm);

@@ -65,16 +65,16 @@ static int stream_through_pool(const struct run_options *opt, struct strategy_st
     return rc;
 }
 
-static int stream(const struct run_options *opt, struct strategy_state *state,
-                  struct run_stats *stats, struct error *err)
+static enum run_result stream(const struct run_options *opt, struct strategy_state *state,
+                              struct run_stats *stats, struct error *err)
 {
     struct record_reader *reader = record_reader_open(opt->input_path, opt->field_limit, err);
     if (reader == NULL)
-        return -1;
+        return RUN_BAD_INPUT;
     struct sink sink;
     if (sink_open(&sink, record_reader_name(reader), opt->output_path, err) != 0) {
         record_reader_close(reader);
-        return -1;
+        return RUN_BAD_INPUT;
     }
     double started = now_seconds();
     int rc = opt->strategy->kind == STRATEGY_IN_PROCESS
@@ -90,25 +90,27 @@ static int stream(const struct run_options *opt, struct strategy_state *state,
     stats->rejected = sink.rejected;
     stats->bytes = record_reader_bytes(reader);
     record_reader_close(reader);
-    return rc;
+    return rc == 0 ? RUN_OK : RUN_FAILED;
 }
 
-int run(const struct run_options *opt, struct run_stats *stats, struct error *err)
+enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err)
 {
     memset(stats, 0, sizeof *stats);
     stats->workers = opt->strategy->kind == STRATEGY_IN_PROCESS ? 0 : opt->workers;
     struct spec spec;
     if (spec_load(opt->spec_path, &spec, err) != 0)
-        return -1;
+        return RUN_BAD_INPUT;
     stats->model_bytes = model_estimate_bytes(&spec);
     struct model_source source = {.spec = &spec};
     const struct strategy *strategy = opt->strategy;
     struct strategy_state *state = NULL;
     double t0 = now_seconds();
-    int rc = strategy->prepare ? strategy->prepare(&source, &state, err) : 0;
+    enum run_result rc = RUN_OK;
+    if (strategy->prepare && strategy->prepare(&source, &state, err) != 0)
+        rc = RUN_FAILED;
     stats->build_seconds = source.build_seconds;
     stats->prepare_seconds = now_seconds() - t0 - source.build_seconds;
-    if (rc == 0) {
+    if (rc == RUN_OK) {
         rc = stream(opt, state, stats, err);
         if (strategy->teardown)
             strategy->teardown(state);

@@ -42,8 +42,15 @@ struct run_stats {
     uint64_t bytes_shipped; /* strategy payload bytes sent to workers, beyond the records */
 };
 
-/* Run. Returns 0, or -1 with err (the message names the file and line where one applies). */
-int run(const struct run_options *opt, struct run_stats *stats, struct error *err);
+enum run_result {
+    RUN_OK = 0,
+    RUN_FAILED = -1,    /* the run started but could not finish (a worker died, a write failed) */
+    RUN_BAD_INPUT = -2, /* it could not start: the spec or the records file cannot be used */
+};
+
+/* Run. Returns RUN_OK, or an error with err filled (the message names the file and line
+ * where one applies). */
+enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err);
 
 /* Fill a summary with the stats (the keys `sharebench run` prints). */
 void run_summary(const struct run_options *opt, const struct run_stats *stats, struct summary *sm);

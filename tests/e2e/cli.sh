@@ -23,7 +23,10 @@ expect_eq "unknown command" 2 "$rc"
 expect_contains "unknown command" "$err" "unknown command 'frobnicate'"
 
 run_sb list
-expect_contains "list" "$out" "serial"
+for s in serial global_fork module_state registry shared_arrays per_task_serialize \
+  per_worker_copy threads; do
+  expect_contains "list" "$out" "$s "
+done
 
 # Bad flags: exit 2 and a message that names the problem.
 check_usage() { # expected-message args...
@@ -42,6 +45,10 @@ check_usage "'abc' is not a whole number" run --spec "$tiny_spec" --input "$tiny
 check_usage "out of range" run --spec "$tiny_spec" --input "$tiny_records" --limit 0
 check_usage "is not a size" run --spec "$tiny_spec" --input "$tiny_records" --field-limit 1X
 check_usage "unexpected argument 'extra'" run --spec "$tiny_spec" --input "$tiny_records" extra
+check_usage "--workers 0 is out of range" run --spec "$tiny_spec" --input "$tiny_records" --strategy threads --workers 0
+check_usage "--workers 100000 is out of range" run --spec "$tiny_spec" --input "$tiny_records" --workers 100000
+check_usage "--chunk 0 is out of range" run --spec "$tiny_spec" --input "$tiny_records" --chunk 0
+check_usage "--chunk: 'x' is not a whole number" run --spec "$tiny_spec" --input "$tiny_records" --chunk x
 check_usage "--spec and --output are required" gen --rows 5
 check_usage "'-3' is not a whole number" gen --spec "$tiny_spec" --output "$WORK/x" --rows -3
 
@@ -67,6 +74,20 @@ obj = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 assert obj["strategy"] == "serial" and obj["rows"] == 2000 and obj["rejected"] == 0, obj
 assert obj["checksum"] == "bf882334fc882df9", obj
 PY
+
+# Pool runs report their workers, chunk size, setup time and bytes shipped.
+run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy registry --workers 3 --chunk 100
+expect_eq "registry exit" 0 "$rc"
+expect_eq "registry workers" 3 "$(summary_value workers)"
+expect_eq "registry chunk" 100 "$(summary_value chunk)"
+expect_eq "registry chunks" 20 "$(summary_value chunks)"
+expect_eq "registry bytes_shipped (16-byte handles)" 320 "$(summary_value bytes_shipped)"
+[ -n "$(summary_value setup_seconds)" ] || fail "summary lacks setup_seconds="
+run_sb run --spec "$tiny_spec" --input "$tiny_records" --output "$WORK/serial-results.csv"
+run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy global_fork --workers 2 --output "$WORK/pool-results.csv"
+expect_eq "pool results file lines" 2001 "$(wc -l <"$WORK/pool-results.csv")"
+cmp -s <(sort "$WORK/pool-results.csv") <(sort "$WORK/serial-results.csv") ||
+  fail "pool results differ from serial results (as sets of lines)"
 
 # --limit processes only the first N records.
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --limit 10
