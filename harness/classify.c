@@ -13,6 +13,8 @@ static void add_batch(const struct classifier *c, const token_key *keys, size_t 
         const double *w = weights[i];
         if (w == NULL)
             continue;
+        if (c->visit)
+            c->visit(c->visit_arg, w);
         for (uint32_t k = 0; k < c->classes; k++)
             score[k] += w[k];
     }

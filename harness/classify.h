@@ -63,6 +63,9 @@ struct classifier {
     const struct rule_set *rules;
     weights_lookup_fn weights_of;
     const void *table;
+    /* --touch: called with each vocabulary word's weights as they are used (NULL: off). */
+    void (*visit)(void *arg, const double *weights);
+    void *visit_arg;
 };
 
 /* WORKLOAD.md section 4 over any table: rules, then priors plus the weights of each word. */

@@ -1,4 +1,5 @@
 /* cmd_run.c - `sharebench run`: classify a records file with one strategy. */
+#include "baseline.h"
 #include "cli.h"
 #include "pool.h"
 #include "records.h"
@@ -7,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,7 +24,8 @@ static void run_help(void)
 {
     printf("usage: sharebench run --spec FILE --input FILE [--strategy NAME] [--output FILE]\n"
            "                      [--workers N] [--chunk C] [--json] [--limit N]\n"
-           "                      [--field-limit SIZE]\n\n"
+           "                      [--field-limit SIZE] [--touch] [--sample-ms MS]\n"
+           "                      [--timeline FILE] [--baseline-mb MB | --no-baseline]\n\n"
            "Builds the model the spec describes, classifies every record of the input with the\n"
            "strategy, and prints as its last line a summary: strategy= workers= rows= rejected=\n"
            "checksum= seconds= rows_per_s= ... (rows counts results; checksum is the\n"
@@ -36,7 +39,17 @@ static void run_help(void)
            "  --output FILE       also write every result line (id,class,score) to FILE\n"
            "  --json              print the summary as one JSON object\n"
            "  --limit N           process only the first N records\n"
-           "  --field-limit SIZE  reject records with a field over SIZE bytes (default 1M)\n\n"
+           "  --field-limit SIZE  reject records with a field over SIZE bytes (default 1M)\n"
+           "  --touch             classify writes a visit counter to every model entry it\n"
+           "                      reads, as CPython's reference counts do\n"
+           "  --sample-ms MS      memory sampling interval (default 20; 0: no sampling)\n"
+           "  --timeline FILE     write the memory timeline (t_s, total and per-process PSS)\n"
+           "  --baseline-mb MB    summed PSS of this configuration with an empty model, for\n"
+           "                      model_copies; by default it is measured by a short run of\n"
+           "                      the same configuration with a one-token model\n"
+           "  --no-baseline       do not measure it (model_copies is then nan)\n\n"
+           "Memory: pss_peak_mb is the peak of PSS summed over the parent and its workers;\n"
+           "model_copies = (pss_peak_mb - baseline_mb) / model_mb.\n\n"
            "Exit status: 0 success (rejected records included), 1 the run failed,\n"
            "2 bad usage or unusable input (spec or records file).\n",
            REJECTIONS_SHOWN, online_cpus(), CHUNK_DEFAULT);
@@ -45,6 +58,7 @@ static void run_help(void)
 struct run_args {
     struct run_options opt;
     bool json;
+    bool no_baseline;
 };
 
 static int parse_run_args(int argc, char **argv, struct run_args *a)
@@ -59,11 +73,18 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                              {"help", no_argument, NULL, 'h'},
                                              {"workers", required_argument, NULL, 'w'},
                                              {"chunk", required_argument, NULL, 'c'},
+                                             {"touch", no_argument, NULL, 't'},
+                                             {"sample-ms", required_argument, NULL, 'm'},
+                                             {"timeline", required_argument, NULL, 'T'},
+                                             {"baseline-mb", required_argument, NULL, 'B'},
+                                             {"no-baseline", no_argument, NULL, 'N'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct run_args){.opt = {.field_limit = FIELD_LIMIT_DEFAULT,
                                    .strategy = &strategy_serial,
                                    .workers = (unsigned)online_cpus(),
-                                   .chunk = CHUNK_DEFAULT}};
+                                   .chunk = CHUNK_DEFAULT,
+                                   .sample_ms = 20,
+                                   .baseline_mb = -1}};
     uint64_t v;
     int c;
     opterr = 0;
@@ -106,6 +127,27 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                 return EXIT_USAGE;
             a->opt.chunk = (unsigned)v;
             break;
+        case 't':
+            a->opt.touch = true;
+            break;
+        case 'N':
+            a->no_baseline = true;
+            break;
+        case 'T':
+            a->opt.timeline_path = optarg;
+            break;
+        case 'm':
+            if (cli_count("run", "sample-ms", optarg, 0, 60000, &v) != 0)
+                return EXIT_USAGE;
+            a->opt.sample_ms = (unsigned)v;
+            break;
+        case 'B': {
+            char *end;
+            a->opt.baseline_mb = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(a->opt.baseline_mb >= 0))
+                return cli_usage_error("run", "--baseline-mb: '%s' is not a size in MB", optarg);
+            break;
+        }
         case 'h':
             run_help();
             return -1;
@@ -128,6 +170,12 @@ int cmd_run(int argc, char **argv)
     int rc = parse_run_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
+    if (a.opt.baseline_mb < 0 && !a.no_baseline && a.opt.sample_ms) {
+        struct error why;
+        a.opt.baseline_mb = baseline_measure(&a.opt, &why);
+        if (a.opt.baseline_mb < 0)
+            fprintf(stderr, "sharebench run: no baseline, model_copies will be nan: %s\n", why.msg);
+    }
     struct run_stats stats;
     struct error err;
     enum run_result result = run(&a.opt, &stats, &err);

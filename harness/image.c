@@ -22,38 +22,43 @@ static uint64_t slots_for(uint32_t vocab)
     return n;
 }
 
-static size_t patterns_len(const struct model *m)
+static size_t patterns_len(const struct spec *spec)
 {
     size_t n = 0;
-    for (size_t i = 0; i < m->spec.nrules; i++)
-        n += strlen(m->spec.rules[i].pattern) + 1;
+    for (size_t i = 0; i < spec->nrules; i++)
+        n += strlen(spec->rules[i].pattern) + 1;
     return n;
 }
 
-/* Where each part goes, for a model of this shape. */
-static struct image_header layout(const struct model *m)
+/* Where each part goes, for a model of this spec. */
+static struct image_header layout(const struct spec *spec)
 {
     struct image_header h = {.version = IMAGE_VERSION,
                              .header_size = sizeof h,
-                             .seed = m->seed,
-                             .vocab = m->vocab,
-                             .classes = m->classes,
-                             .slot_count = slots_for(m->vocab),
-                             .rule_count = m->spec.nrules,
-                             .patterns_len = patterns_len(m)};
+                             .seed = spec->seed,
+                             .vocab = spec->vocab,
+                             .classes = spec->classes,
+                             .slot_count = slots_for(spec->vocab),
+                             .rule_count = spec->nrules,
+                             .patterns_len = patterns_len(spec)};
     memcpy(h.magic, IMAGE_MAGIC, sizeof h.magic);
     h.priors_off = align_up(sizeof h);
-    h.slots_off = align_up(h.priors_off + m->classes * sizeof(double));
+    h.slots_off = align_up(h.priors_off + spec->classes * sizeof(double));
     h.weights_off = align_up(h.slots_off + h.slot_count * sizeof(struct image_slot));
-    h.rules_off = align_up(h.weights_off + (uint64_t)m->vocab * m->classes * sizeof(double));
+    h.rules_off = align_up(h.weights_off + (uint64_t)spec->vocab * spec->classes * sizeof(double));
     h.patterns_off = align_up(h.rules_off + h.rule_count * sizeof(struct image_rule));
     h.total_size = align_up(h.patterns_off + h.patterns_len);
     return h;
 }
 
+size_t image_size_for_spec(const struct spec *spec)
+{
+    return layout(spec).total_size;
+}
+
 size_t image_size(const struct model *m)
 {
-    return layout(m).total_size;
+    return layout(&m->spec).total_size;
 }
 
 static void write_slot(struct image_slot *slots, uint64_t mask, token_key key, uint64_t entry)
@@ -64,13 +69,13 @@ static void write_slot(struct image_slot *slots, uint64_t mask, token_key key, u
     slots[s] = (struct image_slot){.key = key, .entry = entry};
 }
 
-static void write_rules(const struct model *m, const struct image_header *h, char *base)
+static void write_rules(const struct spec *spec, const struct image_header *h, char *base)
 {
     struct image_rule *rules = (struct image_rule *)(base + h->rules_off);
     char *patterns = base + h->patterns_off;
     uint32_t off = 0;
-    for (size_t i = 0; i < m->spec.nrules; i++) {
-        const struct spec_rule *r = &m->spec.rules[i];
+    for (size_t i = 0; i < spec->nrules; i++) {
+        const struct spec_rule *r = &spec->rules[i];
         uint32_t len = (uint32_t)strlen(r->pattern);
         rules[i] = (struct image_rule){r->field, r->class_index, off, len};
         memcpy(patterns + off, r->pattern, len + 1);
@@ -80,7 +85,7 @@ static void write_rules(const struct model *m, const struct image_header *h, cha
 
 void image_write(const struct model *m, void *dst)
 {
-    struct image_header h = layout(m);
+    struct image_header h = layout(&m->spec);
     char *base = dst;
     memset(base, 0, h.total_size);
     memcpy(base, &h, sizeof h);
@@ -94,7 +99,30 @@ void image_write(const struct model *m, void *dst)
             write_slot(slots, h.slot_count - 1, e->key, entry);
         }
     }
-    write_rules(m, &h, base);
+    write_rules(&m->spec, &h, base);
+}
+
+void image_write_from_spec(const struct spec *spec, void *dst)
+{
+    struct image_header h = layout(spec);
+    char *base = dst;
+    memset(base, 0, h.total_size);
+    memcpy(base, &h, sizeof h);
+    double *priors = (double *)(base + h.priors_off);
+    for (uint32_t k = 0; k < spec->classes; k++)
+        priors[k] = class_prior(spec->seed, k);
+    struct image_slot *slots = (struct image_slot *)(base + h.slots_off);
+    double *weights = (double *)(base + h.weights_off);
+    for (uint32_t i = 0; i < spec->vocab; i++) {
+        char spelling[TOKEN_MAX_LEN];
+        token_key key = 0;
+        (void)token_key_of(spelling, token_spell(i, spelling), &key);
+        for (uint32_t k = 0; k < spec->classes; k++)
+            weights[(uint64_t)i * spec->classes + k] =
+                token_weight(spec->seed, spec->classes, i, k);
+        write_slot(slots, h.slot_count - 1, key, i);
+    }
+    write_rules(spec, &h, base);
 }
 
 /* ---- checking ---------------------------------------------------------------------------- */

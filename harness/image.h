@@ -71,11 +71,19 @@ struct image_view {
     const char *patterns;
 };
 
+/* Bytes the image of a model of this spec takes (no model needed). */
+size_t image_size_for_spec(const struct spec *spec);
+
 /* Bytes the image of m takes. */
 size_t image_size(const struct model *m);
 
 /* Write the image of m into dst (image_size(m) bytes, 8-byte aligned). */
 void image_write(const struct model *m, void *dst);
+
+/* Write the image of the model spec describes into dst (image_size_for_spec bytes, 8-byte
+ * aligned), computing it directly: no pointer-rich model is built on the way, so the peak
+ * memory is one copy, not two. Classifies exactly as image_write of the built model. */
+void image_write_from_spec(const struct spec *spec, void *dst);
 
 /* Check len bytes at mem as an image and fill view. Returns -1 with err (saying what is
  * wrong) for anything that is not a complete, consistent image. */

@@ -3,9 +3,10 @@
 
 #include "workload.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
-#include <malloc.h>
+#include <malloc.h> /* malloc_usable_size */
 #endif
 #include <string.h>
 
@@ -27,11 +28,25 @@ static size_t bucket_of(const struct model *m, token_key key)
     return (size_t)mix64(key) & m->bucket_mask;
 }
 
+/* What a block of size bytes really costs: glibc rounds it up and keeps a size word beside
+ * it. Asked of the allocator itself, so the count is true for the malloc in use. */
+static size_t block_cost(size_t size)
+{
+#ifdef __GLIBC__
+    void *p = xmalloc(size);
+    size_t cost = malloc_usable_size(p) + sizeof(size_t);
+    free(p);
+    return cost;
+#else
+    return size;
+#endif
+}
+
 size_t model_estimate_bytes(const struct spec *spec)
 {
-    return (size_t)spec->vocab * entry_size(spec->classes) +
-           bucket_count(spec->vocab) * sizeof(struct model_entry *) +
-           spec->classes * sizeof(double);
+    return (size_t)spec->vocab * block_cost(entry_size(spec->classes)) +
+           block_cost(bucket_count(spec->vocab) * sizeof(struct model_entry *)) +
+           block_cost(spec->classes * sizeof(double));
 }
 
 void spec_copy(struct spec *dst, const struct spec *src)
@@ -46,8 +61,10 @@ void spec_copy(struct spec *dst, const struct spec *src)
 
 void model_insert(struct model *m, token_key key, const double *weights)
 {
+    m->bytes += m->entry_cost;
     struct model_entry *e = xmalloc(entry_size(m->classes));
     e->key = key;
+    e->visits = 0;
     memcpy(e->weight, weights, m->classes * sizeof *weights);
     size_t b = bucket_of(m, key);
     e->next = m->bucket[b];
@@ -84,7 +101,8 @@ struct model *model_new_empty(const struct spec *spec, struct error *err)
     size_t buckets = bucket_count(m->vocab);
     m->bucket = xcalloc(buckets, sizeof *m->bucket);
     m->bucket_mask = buckets - 1;
-    m->bytes = model_estimate_bytes(spec);
+    m->entry_cost = block_cost(entry_size(m->classes));
+    m->bytes = block_cost(buckets * sizeof *m->bucket) + block_cost(m->classes * sizeof(double));
     return m;
 }
 
@@ -143,6 +161,17 @@ static void lookup_batch(const void *table, const token_key *keys, size_t n, con
     }
 }
 
+/* --touch: the write CPython's reference counting does on every object it touches. The
+ * model is shared read-only by contract; this breaks the contract on purpose, and in a forked
+ * worker every page written is copied (a minor fault each). Atomic, because threads share. */
+static void touch_entry(void *arg, const double *weights)
+{
+    (void)arg;
+    struct model_entry *e =
+        (struct model_entry *)((char *)weights - offsetof(struct model_entry, weight));
+    __atomic_fetch_add(&e->visits, 1, __ATOMIC_RELAXED);
+}
+
 void model_classifier(const struct model *m, struct classifier *c)
 {
     c->classify = classify_by_table;
@@ -151,6 +180,8 @@ void model_classifier(const struct model *m, struct classifier *c)
     c->rules = &m->rules;
     c->weights_of = lookup_batch;
     c->table = m;
+    c->visit = m->spec.touch ? touch_entry : NULL;
+    c->visit_arg = NULL;
 }
 
 void model_on_free(struct model *m, void (*fn)(void *arg, const struct model *m), void *arg)
@@ -205,13 +236,4 @@ struct model *model_source_get(struct model_source *src, struct error *err)
         src->build_seconds = now_seconds() - t0;
     }
     return src->model;
-}
-
-void model_source_release(struct model_source *src)
-{
-    model_free(src->model);
-    src->model = NULL;
-#ifdef __GLIBC__
-    malloc_trim(0); /* glibc keeps freed heap pages unless asked to return them */
-#endif
 }

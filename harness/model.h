@@ -19,6 +19,7 @@
 struct model_entry {
     struct model_entry *next; /* the next entry in the same bucket */
     token_key key;            /* the token's letters, packed */
+    uint64_t visits;          /* --touch: how often classify read this entry */
     double weight[];          /* classes values */
 };
 
@@ -40,12 +41,14 @@ struct model {
     struct model_entry **bucket;
     size_t bucket_mask; /* buckets - 1; a power of two */
     struct rule_set rules;
-    struct spec spec; /* a copy: the image and serializers need the rule patterns */
-    size_t bytes;     /* bytes this model asked malloc for (its own size) */
+    struct spec spec;  /* a copy: the image and serializers need the rule patterns */
+    size_t bytes;      /* what it allocated, counted as it did (see model_estimate_bytes) */
+    size_t entry_cost; /* what one entry costs the allocator */
     struct model_free_hook *on_free;
 };
 
-/* Bytes a model of this spec will allocate, computed without building it. */
+/* Bytes a model of this spec allocates, computed without building it: what it asks malloc
+ * for plus malloc's own overhead per block (the same count model_build keeps in bytes). */
 size_t model_estimate_bytes(const struct spec *spec);
 
 /* Build the model a spec describes. Returns NULL with err if a rule fails to compile. */
@@ -84,9 +87,6 @@ struct model_source {
 /* The source's model, built now if it was not yet. NULL with err on failure. */
 struct model *model_source_get(struct model_source *src, struct error *err);
 
-/* Free the source's model early (a strategy that has copied it elsewhere), and give the
- * memory back to the system where the allocator allows. */
-void model_source_release(struct model_source *src);
 
 /* Copy a spec (deep). */
 void spec_copy(struct spec *dst, const struct spec *src);

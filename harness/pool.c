@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ struct pool_worker {
     uint64_t seqs[64];                    /* tasks in flight, oldest first (a ring) */
     unsigned head, in_flight;
     struct pool *pool;
+    struct rusage usage; /* threads: filled by the thread itself as it ends */
 };
 
 struct pool {
@@ -108,6 +110,7 @@ static void *run_thread(void *arg)
     struct error err;
     if (worker_serve(&w->pool->config, w->worker_task_fd, w->worker_result_fd, &err) != 0)
         fprintf(stderr, "sharebench: worker thread %u: %s\n", w->index, err.msg);
+    getrusage(RUSAGE_THREAD, &w->usage);
     close_fd(&w->worker_task_fd);
     close_fd(&w->worker_result_fd);
     return NULL;
@@ -171,7 +174,7 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
     double t0 = now_seconds();
     for (unsigned i = 0; i < p->n; i++) {
         if (start_worker(p, &p->w[i], err) != 0) {
-            pool_stop(p, NULL);
+            pool_stop(p, NULL, NULL);
             return NULL;
         }
     }
@@ -260,6 +263,34 @@ static int fill_workers(struct pool *p, struct record_reader *reader, struct sin
     return 0;
 }
 
+static void add_usage(struct pool_stats *st, const struct rusage *ru)
+{
+    st->minor_faults += (uint64_t)ru->ru_minflt;
+    st->major_faults += (uint64_t)ru->ru_majflt;
+    st->user_seconds += (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6;
+    st->system_seconds += (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
+}
+
+/* Wait for a worker process to end; its resources join the stats. */
+static pid_t reap(struct pool *p, struct pool_worker *w, int *status)
+{
+    struct rusage ru;
+    pid_t got;
+    do {
+        got = wait4(w->pid, status, 0, &ru);
+    } while (got < 0 && errno == EINTR);
+    if (got == w->pid)
+        add_usage(&p->stats, &ru);
+    return got;
+}
+
+/* Join a worker thread; its resources join the stats. */
+static void join(struct pool *p, struct pool_worker *w)
+{
+    pthread_join(w->thread, NULL);
+    add_usage(&p->stats, &w->usage);
+}
+
 /* ---- workers that end ------------------------------------------------------------------- */
 
 /* Reap a worker that ended; describe how in err. */
@@ -267,15 +298,11 @@ static int worker_gone(struct pool *p, struct pool_worker *w, struct error *err)
 {
     w->running = false;
     if (is_threads(p)) {
-        pthread_join(w->thread, NULL);
+        join(p, w);
         return error_set(err, "worker thread %u ended before its input did", w->index);
     }
     int status;
-    pid_t got;
-    do {
-        got = waitpid(w->pid, &status, 0);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0)
+    if (reap(p, w, &status) < 0)
         return error_errno(err, "worker %u (pid %d): waitpid", w->index, (int)w->pid);
     if (WIFSIGNALED(status))
         return error_set(err, "worker %u (pid %d) was killed by signal %d (%s)", w->index,
@@ -434,17 +461,13 @@ static int reap_worker(struct pool *p, struct pool_worker *w, bool force, struct
     w->running = false;
     if (is_threads(p)) {
         close_fd(&w->result_fd); /* a thread blocked writing results gets EPIPE */
-        pthread_join(w->thread, NULL);
+        join(p, w);
         return 0;
     }
     if (force)
         kill(w->pid, SIGKILL);
     int status;
-    pid_t got;
-    do {
-        got = waitpid(w->pid, &status, 0);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0)
+    if (reap(p, w, &status) < 0)
         return error_errno(err, "worker %u (pid %d): waitpid", w->index, (int)w->pid);
     if (!force && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
         return error_set(err, "worker %u (pid %d) failed at the end of input", w->index,
@@ -452,7 +475,7 @@ static int reap_worker(struct pool *p, struct pool_worker *w, bool force, struct
     return 0;
 }
 
-int pool_stop(struct pool *p, struct error *err)
+int pool_stop(struct pool *p, struct pool_stats *stats, struct error *err)
 {
     if (p == NULL)
         return 0;
@@ -469,6 +492,8 @@ int pool_stop(struct pool *p, struct error *err)
         buf_free(&w->in);
     }
     sigaction(SIGPIPE, &p->old_sigpipe, NULL);
+    if (stats)
+        *stats = p->stats;
     free(p->w);
     free(p);
     return rc;
@@ -479,11 +504,11 @@ const struct pool_stats *pool_stats(const struct pool *p)
     return &p->stats;
 }
 
-unsigned pool_worker_pids(const struct pool *p, int *pids, unsigned max)
+unsigned pool_worker_pids(const struct pool *p, pid_t *pids, unsigned max)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < p->n && n < max; i++)
         if (p->w[i].running && p->w[i].pid > 0)
-            pids[n++] = (int)p->w[i].pid;
+            pids[n++] = p->w[i].pid;
     return n;
 }

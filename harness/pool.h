@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define POOL_WORKERS_MAX 1024
 #define POOL_CHUNK_MAX   (1u << 20)
@@ -42,6 +43,10 @@ struct pool_stats {
     uint64_t record_bytes;       /* bytes of records shipped */
     double start_seconds;        /* starting the workers (fork or pthread_create) */
     double first_result_seconds; /* from the first task sent to the first result back */
+    /* The workers' own resources, summed, once they have ended (wait4, or RUSAGE_THREAD). */
+    uint64_t minor_faults; /* copy-on-write shows here: each copied page is one */
+    uint64_t major_faults;
+    double user_seconds, system_seconds;
 };
 
 struct pool;
@@ -56,13 +61,15 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
 int pool_run(struct pool *p, struct record_reader *reader, struct sink *sink, struct error *err);
 
 /* End the workers (cleanly after a successful run, by force otherwise), reap them, close
- * every descriptor and free the pool. Returns 0, or -1 with err if a worker failed at the
- * end. NULL is allowed. */
-int pool_stop(struct pool *p, struct error *err);
+ * every descriptor and free the pool; the final stats (with the workers' resources) go to
+ * stats if it is not NULL. Returns 0, or -1 with err if a worker failed at the end. NULL is
+ * allowed. */
+int pool_stop(struct pool *p, struct pool_stats *stats, struct error *err);
 
 const struct pool_stats *pool_stats(const struct pool *p);
 
-/* The pids of the worker processes (none for threads): tests kill them. */
-unsigned pool_worker_pids(const struct pool *p, int *pids, unsigned max);
+/* The pids of the worker processes (none for threads): tests kill them, the memory sampler
+ * reads them. */
+unsigned pool_worker_pids(const struct pool *p, pid_t *pids, unsigned max);
 
 #endif

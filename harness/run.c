@@ -1,20 +1,40 @@
 /* run.c - see run.h. */
 #include "run.h"
 
+#include "image.h"
 #include "pool.h"
 #include "records.h"
 #include "sink.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+
+/* What one run holds while it streams. */
+struct run_ctx {
+    const struct run_options *opt;
+    struct strategy_state *state;
+    struct run_stats *stats;
+    struct memsampler *sampler; /* NULL when not sampling */
+};
+
+static uint64_t minor_faults_of_self(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t)ru.ru_minflt;
+}
 
 /* No workers: the parent reaches the model through the same hooks a worker would. */
-static int stream_in_process(const struct run_options *opt, struct strategy_state *state,
-                             struct record_reader *reader, struct sink *sink, struct error *err)
+static int stream_in_process(struct run_ctx *run, struct record_reader *reader, struct sink *sink,
+                             struct error *err)
 {
+    const struct run_options *opt = run->opt;
     const struct strategy *s = opt->strategy;
-    void *ctx = state;
-    if (s->attach && s->attach(state, &ctx, err) != 0)
+    void *ctx = run->state;
+    uint64_t faults_before = minor_faults_of_self();
+    if (s->attach && s->attach(run->state, &ctx, err) != 0)
         return -1;
     struct classifier c;
     int rc = s->resolve(ctx, NULL, 0, &c, err);
@@ -34,40 +54,59 @@ static int stream_in_process(const struct run_options *opt, struct strategy_stat
             rc = sink_result(sink, &res, err);
         }
     }
+    if (run->sampler)
+        memsampler_sample(run->sampler);
     if (s->release)
         s->release(ctx, &c);
     if (s->detach)
         s->detach(ctx);
+    run->stats->minor_faults = minor_faults_of_self() - faults_before;
     return rc;
 }
 
-static int stream_through_pool(const struct run_options *opt, struct strategy_state *state,
-                               struct record_reader *reader, struct sink *sink,
-                               struct run_stats *stats, struct error *err)
+static int stream_through_pool(struct run_ctx *run, struct record_reader *reader, struct sink *sink,
+                               struct error *err)
 {
+    const struct run_options *opt = run->opt;
+    struct run_stats *stats = run->stats;
     struct pool_options po = {.workers = opt->workers,
                               .chunk = opt->chunk,
                               .want_lines = opt->output_path != NULL,
                               .limit = opt->limit};
-    struct pool *pool = pool_start(&po, opt->strategy, state, err);
+    struct pool *pool = pool_start(&po, opt->strategy, run->state, err);
     if (pool == NULL)
         return -1;
-    stats->start_seconds = pool_stats(pool)->start_seconds;
+    if (run->sampler) {
+        pid_t pids[MEMSAMPLE_WORKERS_MAX];
+        unsigned n = pool_worker_pids(pool, pids, MEMSAMPLE_WORKERS_MAX);
+        memsampler_set_workers(run->sampler, pids, n);
+    }
     int rc = pool_run(pool, reader, sink, err);
-    const struct pool_stats *ps = pool_stats(pool);
-    stats->first_result_seconds = ps->first_result_seconds;
-    stats->chunks = ps->chunks;
-    stats->bytes_shipped = ps->payload_bytes;
+    if (run->sampler) {
+        /* The workers' last state, then no more of them: while they exit one by one, the last
+         * one mapping a shared page would count it as its own (USS) for a moment. */
+        memsampler_sample(run->sampler);
+        memsampler_set_workers(run->sampler, NULL, 0);
+    }
     /* The first error is the one worth reporting: keep it if stopping fails too. */
     struct error stop_err;
-    if (pool_stop(pool, rc == 0 ? err : &stop_err) != 0)
+    struct pool_stats ps;
+    if (pool_stop(pool, &ps, rc == 0 ? err : &stop_err) != 0)
         rc = -1;
+    stats->start_seconds = ps.start_seconds;
+    stats->first_result_seconds = ps.first_result_seconds;
+    stats->chunks = ps.chunks;
+    stats->bytes_shipped = ps.payload_bytes;
+    stats->minor_faults = ps.minor_faults;
+    stats->major_faults = ps.major_faults;
+    stats->worker_cpu_seconds = ps.user_seconds + ps.system_seconds;
     return rc;
 }
 
-static enum run_result stream(const struct run_options *opt, struct strategy_state *state,
-                              struct run_stats *stats, struct error *err)
+static enum run_result stream(struct run_ctx *run, struct error *err)
 {
+    const struct run_options *opt = run->opt;
+    struct run_stats *stats = run->stats;
     struct record_reader *reader = record_reader_open(opt->input_path, opt->field_limit, err);
     if (reader == NULL)
         return RUN_BAD_INPUT;
@@ -78,8 +117,8 @@ static enum run_result stream(const struct run_options *opt, struct strategy_sta
     }
     double started = now_seconds();
     int rc = opt->strategy->kind == STRATEGY_IN_PROCESS
-                 ? stream_in_process(opt, state, reader, &sink, err)
-                 : stream_through_pool(opt, state, reader, &sink, stats, err);
+                 ? stream_in_process(run, reader, &sink, err)
+                 : stream_through_pool(run, reader, &sink, err);
     if (rc == 0)
         rc = sink_commit(&sink, err);
     else
@@ -93,6 +132,27 @@ static enum run_result stream(const struct run_options *opt, struct strategy_sta
     return rc == 0 ? RUN_OK : RUN_FAILED;
 }
 
+/* Prepare, stream, tear down: the part of a run that the sampler watches. */
+static enum run_result prepare_and_stream(struct run_ctx *run, struct spec *spec, struct error *err)
+{
+    const struct strategy *strategy = run->opt->strategy;
+    struct run_stats *stats = run->stats;
+    struct model_source source = {.spec = spec};
+    double t0 = now_seconds();
+    enum run_result rc = RUN_OK;
+    if (strategy->prepare && strategy->prepare(&source, &run->state, err) != 0)
+        rc = RUN_FAILED;
+    stats->build_seconds = source.build_seconds;
+    stats->prepare_seconds = now_seconds() - t0 - source.build_seconds;
+    if (rc == RUN_OK) {
+        rc = stream(run, err);
+        if (strategy->teardown)
+            strategy->teardown(run->state);
+    }
+    model_free(source.model);
+    return rc;
+}
+
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err)
 {
     memset(stats, 0, sizeof *stats);
@@ -100,24 +160,40 @@ enum run_result run(const struct run_options *opt, struct run_stats *stats, stru
     struct spec spec;
     if (spec_load(opt->spec_path, &spec, err) != 0)
         return RUN_BAD_INPUT;
+    spec.touch = opt->touch;
     stats->model_bytes = model_estimate_bytes(&spec);
-    struct model_source source = {.spec = &spec};
-    const struct strategy *strategy = opt->strategy;
-    struct strategy_state *state = NULL;
-    double t0 = now_seconds();
-    enum run_result rc = RUN_OK;
-    if (strategy->prepare && strategy->prepare(&source, &state, err) != 0)
-        rc = RUN_FAILED;
-    stats->build_seconds = source.build_seconds;
-    stats->prepare_seconds = now_seconds() - t0 - source.build_seconds;
-    if (rc == RUN_OK) {
-        rc = stream(opt, state, stats, err);
-        if (strategy->teardown)
-            strategy->teardown(state);
+    stats->image_bytes = image_size_for_spec(&spec);
+    struct run_ctx run = {.opt = opt, .stats = stats};
+    if (opt->sample_ms) {
+        unsigned columns = opt->strategy->kind == STRATEGY_PROCESSES ? opt->workers : 0;
+        run.sampler = memsampler_start(opt->sample_ms, opt->timeline_path, columns, err);
+        if (run.sampler == NULL) {
+            spec_free(&spec);
+            return RUN_BAD_INPUT;
+        }
     }
-    model_free(source.model);
+    enum run_result rc = prepare_and_stream(&run, &spec, err);
+    struct error sampler_err;
+    if (run.sampler && memsampler_stop(run.sampler, &stats->mem, &sampler_err) != 0 &&
+        rc == RUN_OK) {
+        *err = sampler_err;
+        rc = RUN_FAILED;
+    }
     spec_free(&spec);
     return rc;
+}
+
+double run_model_copies(const struct run_options *opt, const struct run_stats *stats)
+{
+    if (opt->baseline_mb < 0 || stats->mem.samples == 0 || stats->model_bytes == 0)
+        return NAN;
+    return ((double)stats->mem.pss_peak / 1e6 - opt->baseline_mb) /
+           ((double)stats->model_bytes / 1e6);
+}
+
+static double mb(uint64_t bytes)
+{
+    return (double)bytes / 1e6;
 }
 
 void run_summary(const struct run_options *opt, const struct run_stats *stats, struct summary *sm)
@@ -125,9 +201,13 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)stats->checksum);
     double secs = stats->seconds > 0 ? stats->seconds : 1e-9;
+    bool sampled = stats->mem.samples > 0;
+    /* The process that classifies holds the USS that matters: a worker, or the parent. */
+    uint64_t uss = stats->mem.workers ? stats->mem.uss_worker_peak_max : stats->mem.uss_parent_peak;
     summary_str(sm, "strategy", opt->strategy->name);
     summary_u64(sm, "workers", stats->workers);
     summary_u64(sm, "chunk", stats->workers ? opt->chunk : 0);
+    summary_u64(sm, "touch", opt->touch);
     summary_u64(sm, "rows", stats->rows);
     summary_u64(sm, "rejected", stats->rejected);
     summary_str(sm, "checksum", hex);
@@ -143,5 +223,20 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     summary_f64(sm, "first_result_s", stats->first_result_seconds);
     summary_u64(sm, "chunks", stats->chunks);
     summary_u64(sm, "bytes_shipped", stats->bytes_shipped);
-    summary_f64(sm, "model_mb", (double)stats->model_bytes / 1e6);
+    summary_f64(sm, "bytes_per_chunk",
+                stats->chunks ? (double)stats->bytes_shipped / (double)stats->chunks : 0.0);
+    summary_f64(sm, "model_mb", mb(stats->model_bytes));
+    summary_f64(sm, "image_mb", mb(stats->image_bytes));
+    summary_f64(sm, "pss_peak_mb", sampled ? mb(stats->mem.pss_peak) : NAN);
+    summary_f64(sm, "pss_anon_mb", sampled ? mb(stats->mem.pss_anon) : NAN);
+    summary_f64(sm, "pss_file_mb", sampled ? mb(stats->mem.pss_file) : NAN);
+    summary_f64(sm, "pss_shmem_mb", sampled ? mb(stats->mem.pss_shmem) : NAN);
+    summary_f64(sm, "uss_peak_mb", sampled ? mb(uss) : NAN);
+    summary_f64(sm, "uss_parent_mb", sampled ? mb(stats->mem.uss_parent_peak) : NAN);
+    summary_f64(sm, "baseline_mb", opt->baseline_mb >= 0 ? opt->baseline_mb : NAN);
+    summary_f64(sm, "model_copies", run_model_copies(opt, stats));
+    summary_u64(sm, "minor_faults", stats->minor_faults);
+    summary_u64(sm, "major_faults", stats->major_faults);
+    summary_f64(sm, "worker_cpu_s", stats->worker_cpu_seconds);
+    summary_u64(sm, "mem_samples", stats->mem.samples);
 }

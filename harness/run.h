@@ -8,11 +8,13 @@
 #ifndef SHAREBENCH_RUN_H
 #define SHAREBENCH_RUN_H
 
+#include "memsample.h"
 #include "strategy.h"
 #include "summary.h"
 #include "util.h"
 #include "workload.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct run_options {
@@ -21,9 +23,13 @@ struct run_options {
     const char *output_path; /* NULL: no results file */
     const struct strategy *strategy;
     size_t field_limit;
-    uint64_t limit;   /* records to process at most; 0 means all */
-    unsigned workers; /* for strategies with workers */
-    unsigned chunk;   /* records per task */
+    uint64_t limit;            /* records to process at most; 0 means all */
+    unsigned workers;          /* for strategies with workers */
+    unsigned chunk;            /* records per task */
+    bool touch;                /* classify writes a visit counter to every model entry it reads */
+    unsigned sample_ms;        /* memory sampling interval; 0: no sampling */
+    const char *timeline_path; /* memory timeline CSV, or NULL */
+    double baseline_mb; /* summed PSS of this configuration with an empty model; < 0: unknown */
 };
 
 struct run_stats {
@@ -40,6 +46,10 @@ struct run_stats {
     double first_result_seconds;
     uint64_t chunks;
     uint64_t bytes_shipped; /* strategy payload bytes sent to workers, beyond the records */
+    size_t image_bytes;     /* the flat image of this model (shared_arrays, per_task_serialize) */
+    struct mem_summary mem; /* from the sampler (zero when not sampled) */
+    uint64_t minor_faults, major_faults; /* of the workers (serial: of the parent, streaming) */
+    double worker_cpu_seconds;
 };
 
 enum run_result {
@@ -52,7 +62,12 @@ enum run_result {
  * where one applies). */
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err);
 
-/* Fill a summary with the stats (the keys `sharebench run` prints). */
+/* The memory a run cost, in copies of the model: (peak summed PSS - the baseline) / model
+ * size. NaN when the baseline or the memory is unknown. */
+double run_model_copies(const struct run_options *opt, const struct run_stats *stats);
+
+/* Fill a summary with the stats (the keys `sharebench run` prints, in order; the columns of
+ * `sharebench compare`'s results file). */
 void run_summary(const struct run_options *opt, const struct run_stats *stats, struct summary *sm);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "util.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ struct spec {
     uint32_t classes; /* K: 1 .. CLASSES_MAX */
     size_t nrules;
     struct spec_rule *rules;
+    /* Not from the file: set by a run with --touch. Classify then writes a visit counter in
+     * every model entry it reads, as CPython's reference counts write to every object. */
+    bool touch;
 };
 
 /* The largest spec file read: specs are a few lines; anything bigger is not a spec. */

@@ -32,13 +32,14 @@ static int per_task_serialize_payload(struct strategy_state *state, uint64_t seq
 static int per_task_serialize_resolve(void *ctx, const void *payload, size_t len,
                                       struct classifier *out, struct error *err)
 {
-    (void)ctx;
+    const struct model *parent = ctx; /* only asked whether --touch is on */
     struct image_view view;
     if (image_open(&view, payload, len, err) != 0)
         return -1;
     struct model *m = image_to_model(&view, err);
     if (m == NULL)
         return -1;
+    m->spec.touch = parent->spec.touch; /* a private, fresh copy: touching it copies nothing */
     model_classifier(m, out);
     return 0;
 }

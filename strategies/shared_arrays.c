@@ -1,9 +1,12 @@
-/* shared_arrays.c - the model flattened into one image in shared memory, mapped read-only.
+/* shared_arrays.c - the model as one flat image in shared memory, mapped read-only.
  *
- * What it does: the parent writes the flat image of the model (harness/image.h: offsets, no
+ * What it does: the parent writes the model's flat image (harness/image.h: offsets, no
  *   pointers) into an anonymous memory file (memfd_create), seals the file against writes,
  *   and maps it MAP_SHARED and PROT_READ before forking. Every worker sees the same physical
- *   pages. The native model is then freed in the parent: the image is the only copy. Each
+ *   pages. The image is written straight from the spec: flattening an already built
+ *   pointer-rich model would hold both forms at once, and that transient is the run's peak
+ *   (measured on the default spec: 1.95 model copies instead of 1.0). Design the shared
+ *   form first and build it directly; the native model is never built here. Each
  *   worker compiles the rules from the patterns in the image once (a compiled regex_t is not
  *   flat, so it cannot be shared; that is the lesson in miniature).
  * What it costs: one pass to write the image (setup, proportional to the model), a rule
@@ -11,7 +14,9 @@
  *   the workers do: a write to the image faults (SIGSEGV) instead of copying a page, and the
  *   seal means no process can map the file writable again. A worker that wants per-entry
  *   mutable state (a visit counter, a cache) must keep it in its own private memory; that is
- *   the design answer, not a limitation.
+ *   the design answer, not a limitation. So under --touch (classify counts every visit, as
+ *   CPython's reference counts do) each worker keeps its counters in a private array beside
+ *   the image (4 bytes per token), and the image itself is never written, never copied.
  * When to use it: large read-only models with many workers, where memory decides; and
  *   whenever workers are not forked from the builder (the memfd can be passed to any
  *   process). The price is the flattening: pointer-rich structures must be re-laid as arrays.
@@ -32,23 +37,32 @@ struct strategy_state {
     int fd;
     const void *image; /* mapped PROT_READ, MAP_SHARED */
     size_t size;
+    bool touch;
 };
 
 struct worker_image {
     struct image_view view;
     struct rule_set rules;
+    uint32_t *visits; /* --touch: this worker's private counters, one per token */
 };
+
+/* --touch on a read-only image: count in private memory, by the row's index. */
+static void count_visit(void *arg, const double *weights)
+{
+    struct worker_image *w = arg;
+    w->visits[(size_t)(weights - w->view.weights) / w->view.header->classes]++;
+}
 
 /* Write the image through a writable mapping, then seal the file: from here on nobody can
  * write to it, through any mapping, in any process. */
-static int fill_memfd(int fd, const struct model *m, size_t size, struct error *err)
+static int fill_memfd(int fd, const struct spec *spec, size_t size, struct error *err)
 {
     if (ftruncate(fd, (off_t)size) != 0)
         return error_errno(err, "shared_arrays: ftruncate %zu bytes", size);
     void *w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (w == MAP_FAILED)
         return error_errno(err, "shared_arrays: mmap for writing");
-    image_write(m, w);
+    image_write_from_spec(spec, w);
     if (munmap(w, size) != 0)
         return error_errno(err, "shared_arrays: munmap");
     if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
@@ -59,15 +73,16 @@ static int fill_memfd(int fd, const struct model *m, size_t size, struct error *
 static int shared_arrays_prepare(struct model_source *source, struct strategy_state **state,
                                  struct error *err)
 {
-    const struct model *m = model_source_get(source, err);
-    if (m == NULL)
-        return -1;
-    size_t size = image_size(m);
+    const struct spec *spec = source->spec;
+    size_t size = image_size_for_spec(spec);
     int fd = memfd_create("sharebench-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return error_errno(err, "shared_arrays: memfd_create");
     void *image = MAP_FAILED;
-    if (fill_memfd(fd, m, size, err) == 0) {
+    double t0 = now_seconds();
+    int filled = fill_memfd(fd, spec, size, err);
+    source->build_seconds = now_seconds() - t0; /* writing the image is building the model */
+    if (filled == 0) {
         image = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
         if (image == MAP_FAILED)
             error_errno(err, "shared_arrays: mmap read-only");
@@ -76,9 +91,9 @@ static int shared_arrays_prepare(struct model_source *source, struct strategy_st
         close(fd);
         return -1;
     }
-    model_source_release(source); /* the image is now the one copy */
     struct strategy_state *s = xmalloc(sizeof *s);
-    *s = (struct strategy_state){.fd = fd, .image = image, .size = size};
+    *s = (struct strategy_state){
+        .fd = fd, .image = image, .size = size, .touch = source->spec->touch};
     *state = s;
     return 0;
 }
@@ -91,6 +106,8 @@ static int shared_arrays_attach(struct strategy_state *state, void **ctx, struct
         free(w);
         return -1;
     }
+    if (state->touch)
+        w->visits = xcalloc(w->view.header->vocab, sizeof *w->visits);
     *ctx = w;
     return 0;
 }
@@ -101,6 +118,10 @@ static int shared_arrays_resolve(void *ctx, const void *payload, size_t len, str
     (void)payload, (void)len, (void)err;
     struct worker_image *w = ctx;
     image_classifier(&w->view, &w->rules, out);
+    if (w->visits) {
+        out->visit = count_visit;
+        out->visit_arg = w;
+    }
     return 0;
 }
 
@@ -108,6 +129,7 @@ static void shared_arrays_detach(void *ctx)
 {
     struct worker_image *w = ctx;
     rules_free(&w->rules);
+    free(w->visits);
     free(w);
 }
 

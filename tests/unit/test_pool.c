@@ -151,7 +151,7 @@ static int registry_pool_run(const char *records, unsigned chunk, struct model *
     sink_open(&sink, records, NULL, err);
     int rc = pool_run(pool, reader, &sink, err);
     struct error stop;
-    pool_stop(pool, &stop);
+    pool_stop(pool, NULL, &stop);
     sink_discard(&sink);
     record_reader_close(reader);
     strategy_registry.teardown(state);
@@ -488,10 +488,10 @@ static void kill_one_worker(void *arg, uint64_t seq, uint64_t count, uint64_t su
 {
     (void)seq, (void)count, (void)sum;
     struct killer *k = arg;
-    int pids[8];
+    pid_t pids[8];
     if (k->done || pool_worker_pids(k->pool, pids, 8) == 0)
         return;
-    k->pid = pids[0];
+    k->pid = (int)pids[0];
     kill(pids[0], SIGKILL);
     k->killed_at = now_seconds();
     k->done = true;
@@ -530,7 +530,7 @@ static void test_killed_worker_stops_the_run(void **state)
         fail_msg("expected '%s' in: %s", want, err.msg);
     print_message("run stopped %.3f s after the kill\n", stopped_after);
     assert_true(stopped_after < 5.0); /* "at once"; generous for a loaded machine */
-    assert_int_equal(pool_stop(pool, &err), 0);
+    assert_int_equal(pool_stop(pool, NULL, &err), 0);
     errno = 0;
     assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
     assert_int_equal(errno, ECHILD);

@@ -1,0 +1,207 @@
+/* memsample.c - see memsample.h. */
+#define _GNU_SOURCE
+#include "memsample.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t kb_field(const char *line, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(line, name, n) != 0 || line[n] != ':')
+        return UINT64_MAX;
+    return strtoull(line + n + 1, NULL, 10) * 1024;
+}
+
+int mem_read(pid_t pid, struct mem_reading *out)
+{
+    char path[64];
+    if (pid == 0)
+        snprintf(path, sizeof path, "/proc/self/smaps_rollup");
+    else
+        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -1;
+    memset(out, 0, sizeof *out);
+    char line[256];
+    uint64_t v;
+    int seen = 0;
+    while (fgets(line, sizeof line, f)) {
+        seen++;
+        if ((v = kb_field(line, "Rss")) != UINT64_MAX)
+            out->rss = v;
+        else if ((v = kb_field(line, "Pss")) != UINT64_MAX)
+            out->pss = v;
+        else if ((v = kb_field(line, "Pss_Anon")) != UINT64_MAX)
+            out->pss_anon = v;
+        else if ((v = kb_field(line, "Pss_File")) != UINT64_MAX)
+            out->pss_file = v;
+        else if ((v = kb_field(line, "Pss_Shmem")) != UINT64_MAX)
+            out->pss_shmem = v;
+        else if ((v = kb_field(line, "Private_Clean")) != UINT64_MAX ||
+                 (v = kb_field(line, "Private_Dirty")) != UINT64_MAX)
+            out->uss += v;
+    }
+    fclose(f);
+    return seen > 1 ? 0 : -1; /* a process that is exiting reads as empty */
+}
+
+struct memsampler {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+    unsigned interval_ms;
+    double started;
+    pid_t workers[MEMSAMPLE_WORKERS_MAX];
+    unsigned nworkers;
+    unsigned columns;
+    struct mem_summary sum;
+    FILE *timeline;
+    char *timeline_path;
+    bool write_failed;
+};
+
+static double mb(uint64_t bytes)
+{
+    return (double)bytes / 1e6;
+}
+
+/* One sample: the parent and every worker, summed; the caller holds the lock. */
+static void sample_locked(struct memsampler *s)
+{
+    struct mem_reading parent, w[MEMSAMPLE_WORKERS_MAX];
+    if (mem_read(0, &parent) != 0)
+        return;
+    struct mem_reading total = parent;
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        if (mem_read(s->workers[i], &w[i]) != 0) {
+            memset(&w[i], 0, sizeof w[i]); /* it has ended */
+            continue;
+        }
+        total.pss += w[i].pss;
+        total.pss_anon += w[i].pss_anon;
+        total.pss_file += w[i].pss_file;
+        total.pss_shmem += w[i].pss_shmem;
+        if (w[i].uss > s->sum.uss_worker_peak[i])
+            s->sum.uss_worker_peak[i] = w[i].uss;
+    }
+    struct mem_summary *sum = &s->sum;
+    sum->samples++;
+    if (parent.uss > sum->uss_parent_peak)
+        sum->uss_parent_peak = parent.uss;
+    if (total.pss > sum->pss_peak) {
+        sum->pss_peak = total.pss;
+        sum->pss_anon = total.pss_anon;
+        sum->pss_file = total.pss_file;
+        sum->pss_shmem = total.pss_shmem;
+    }
+    if (s->timeline) {
+        fprintf(s->timeline, "%.3f,%.3f,%.3f", now_seconds() - s->started, mb(total.pss),
+                mb(parent.pss));
+        for (unsigned i = 0; i < s->columns; i++)
+            fprintf(s->timeline, i < s->nworkers ? ",%.3f" : ",", mb(w[i].pss));
+        fputc('\n', s->timeline);
+    }
+}
+
+static void *sampler_main(void *arg)
+{
+    struct memsampler *s = arg;
+    pthread_mutex_lock(&s->lock);
+    while (!s->stopping) {
+        sample_locked(s);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)(s->interval_ms % 1000) * 1000000L;
+        until.tv_sec += s->interval_ms / 1000 + until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT) {
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
+                                    unsigned columns, struct error *err)
+{
+    struct memsampler *s = xcalloc(1, sizeof *s);
+    s->interval_ms = interval_ms ? interval_ms : 20;
+    s->columns = columns < MEMSAMPLE_WORKERS_MAX ? columns : MEMSAMPLE_WORKERS_MAX;
+    s->started = now_seconds();
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    if (timeline_path) {
+        s->timeline_path = xstrdup(timeline_path);
+        s->timeline = fopen(timeline_path, "w");
+        if (s->timeline == NULL) {
+            error_errno(err, "%s: cannot create timeline", timeline_path);
+            free(s->timeline_path);
+            free(s);
+            return NULL;
+        }
+        fprintf(s->timeline, "t_s,total_pss_mb,parent_pss_mb");
+        for (unsigned i = 0; i < s->columns; i++)
+            fprintf(s->timeline, ",w%u_pss_mb", i);
+        fputc('\n', s->timeline);
+    }
+    int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+    if (rc != 0) {
+        errno = rc;
+        error_errno(err, "memory sampler: pthread_create");
+        if (s->timeline)
+            fclose(s->timeline);
+        free(s->timeline_path);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n)
+{
+    pthread_mutex_lock(&s->lock);
+    s->nworkers = n < MEMSAMPLE_WORKERS_MAX ? n : MEMSAMPLE_WORKERS_MAX;
+    if (s->nworkers)
+        memcpy(s->workers, pids, s->nworkers * sizeof *pids);
+    if (s->nworkers > s->sum.workers)
+        s->sum.workers = s->nworkers;
+    if (s->nworkers)
+        sample_locked(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void memsampler_sample(struct memsampler *s)
+{
+    pthread_mutex_lock(&s->lock);
+    sample_locked(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
+int memsampler_stop(struct memsampler *s, struct mem_summary *out, struct error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->thread, NULL);
+    for (unsigned i = 0; i < s->sum.workers; i++)
+        if (s->sum.uss_worker_peak[i] > s->sum.uss_worker_peak_max)
+            s->sum.uss_worker_peak_max = s->sum.uss_worker_peak[i];
+    *out = s->sum;
+    int rc = 0;
+    if (s->timeline && (ferror(s->timeline) | fclose(s->timeline)) != 0)
+        rc = error_errno(err, "%s: write failed", s->timeline_path);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->wake);
+    free(s->timeline_path);
+    free(s);
+    return rc;
+}

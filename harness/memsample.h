@@ -1,0 +1,56 @@
+/* memsample.h - how much memory a run costs, sampled from /proc while it runs.
+ *
+ * RSS counts a shared page in every process that maps it, so summing RSS over a parent and
+ * its workers counts a shared model once per process. PSS (proportional set size) charges
+ * each process 1/N of a page N processes share, so the sum over all of them is the real
+ * total; USS (Private_Clean + Private_Dirty) is what a process holds alone, what killing it
+ * would give back. A thread in the parent reads /proc/PID/smaps_rollup of the parent and of
+ * every worker at a fixed interval, and keeps the peaks and, if asked, a timeline.
+ */
+#ifndef SHAREBENCH_MEMSAMPLE_H
+#define SHAREBENCH_MEMSAMPLE_H
+
+#include "util.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One process's memory, in bytes, from /proc/PID/smaps_rollup. */
+struct mem_reading {
+    uint64_t rss, pss, pss_anon, pss_file, pss_shmem;
+    uint64_t uss; /* Private_Clean + Private_Dirty */
+};
+
+/* Read pid's memory (0 for this process). Returns 0, or -1 if it cannot be read (gone). */
+int mem_read(pid_t pid, struct mem_reading *out);
+
+#define MEMSAMPLE_WORKERS_MAX 64 /* workers followed one by one; more count in the total */
+
+struct mem_summary {
+    unsigned samples;
+    uint64_t pss_peak;                      /* the largest summed PSS seen */
+    uint64_t pss_anon, pss_file, pss_shmem; /* its split, at that sample */
+    uint64_t uss_parent_peak;
+    uint64_t uss_worker_peak[MEMSAMPLE_WORKERS_MAX]; /* each worker's own peak */
+    uint64_t uss_worker_peak_max;
+    unsigned workers;
+};
+
+struct memsampler;
+
+/* Start sampling this process every interval_ms; with timeline_path, write one line per
+ * sample (t_s, total_pss_mb, parent_pss_mb, w0_pss_mb .. w{columns-1}_pss_mb). */
+struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
+                                    unsigned columns, struct error *err);
+
+/* From now on, sample these worker processes too (n = 0: none from now on). */
+void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n);
+
+/* Take a sample now (say, just before the workers end). */
+void memsampler_sample(struct memsampler *s);
+
+/* Stop, write out the timeline, fill the summary and free. Returns -1 with err if the
+ * timeline could not be written. */
+int memsampler_stop(struct memsampler *s, struct mem_summary *out, struct error *err);
+
+#endif
