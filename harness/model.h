@@ -87,7 +87,6 @@ struct model_source {
 /* The source's model, built now if it was not yet. NULL with err on failure. */
 struct model *model_source_get(struct model_source *src, struct error *err);
 
-
 /* Copy a spec (deep). */
 void spec_copy(struct spec *dst, const struct spec *src);
 
