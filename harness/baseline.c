@@ -2,18 +2,14 @@
 #define _GNU_SOURCE
 #include "baseline.h"
 
+#include "selfspawn.h"
 #include "wire.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Write a spec like path's but with one token and no rules; its name goes to out. */
 static int write_empty_spec(const char *spec_path, char *out, size_t cap, struct error *err)
@@ -36,46 +32,6 @@ static int write_empty_spec(const char *spec_path, char *out, size_t cap, struct
     if (rc != 0)
         unlink(out);
     return rc;
-}
-
-/* Run argv with stdout into a buffer (stderr discarded); returns its exit status or -1. */
-static int run_capture(char *const argv[], char *out, size_t cap, struct error *err)
-{
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) != 0)
-        return error_errno(err, "baseline: pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[1]);
-    if (rc != 0) {
-        close(pipefd[0]);
-        errno = rc;
-        return error_errno(err, "baseline: spawning %s", argv[0]);
-    }
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(pipefd[0], out + len, cap - 1 - len)) > 0 || (got < 0 && errno == EINTR))
-        if (got > 0)
-            len += (size_t)got;
-    out[len] = '\0';
-    close(pipefd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static double summary_value(const char *text, const char *key)
-{
-    char needle[64];
-    snprintf(needle, sizeof needle, " %s=", key);
-    const char *at = strstr(text, needle);
-    return at ? strtod(at + strlen(needle), NULL) : -1;
 }
 
 double baseline_measure(const struct run_options *opt, struct error *err)
@@ -111,12 +67,14 @@ double baseline_measure(const struct run_options *opt, struct error *err)
                     opt->touch ? "--touch" : NULL,
                     NULL};
     char out[8192];
-    int status = run_capture(argv, out, sizeof out, err);
+    int status = spawn_self(argv, out, sizeof out, NULL, err);
     unlink(spec_path);
     if (status < 0)
         return -1;
-    double pss = summary_value(out, "pss_peak_mb");
-    if (status != 0 || pss < 0)
+    char value[64];
+    double pss =
+        summary_lookup(out, "pss_peak_mb", value, sizeof value) == 0 ? strtod(value, NULL) : -1;
+    if (status != 0 || !(pss >= 0))
         return error_set(err, "baseline: the empty-model run failed (status %d)", status);
     return pss;
 }

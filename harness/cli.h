@@ -25,5 +25,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_gen(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

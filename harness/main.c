@@ -2,6 +2,7 @@
  *
  *   sharebench gen   write a records file for a spec
  *   sharebench run   classify a records file with one strategy and print the summary
+ *   sharebench compare  the matrix of strategies x workers x chunks, repeated, as one CSV
  *   sharebench list  the strategies, one line each
  */
 #include "cli.h"
@@ -16,6 +17,7 @@ static const struct {
 } commands[] = {
     {"gen", cmd_gen, "write a records file for a model spec (deterministic)"},
     {"run", cmd_run, "classify a records file with one strategy; print the summary"},
+    {"compare", cmd_compare, "run strategies x workers x chunks, repeated; write a results CSV"},
     {"list", cmd_list, "list the sharing strategies"},
 };
 
@@ -25,7 +27,7 @@ static void usage(FILE *out)
                  "Compares the ways worker processes can share one large read-only model.\n\n"
                  "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'sharebench COMMAND --help' describes each command.\n"
                  "Exit status: 0 success, 1 the run failed, 2 bad usage or unusable input.\n");
 }

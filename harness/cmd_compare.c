@@ -1,0 +1,566 @@
+/* cmd_compare.c - `sharebench compare`: the matrix of strategies x workers x chunk sizes,
+ * each configuration run R times, each run a fresh `sharebench run` process.
+ *
+ * Runs are interleaved (A B C A B C ...) so that drift of a shared machine spreads over every
+ * configuration instead of landing on one. Every run is a row of one tidy CSV (the columns
+ * are `repeat`, `exit_status`, `limit`, then the keys of `sharebench run`'s summary line, in
+ * its order); the file is written as <out>.partial and renamed when the matrix completes, so
+ * an interrupted comparison keeps its rows and is never mistaken for a finished one. All runs
+ * over the same records must agree on rows, rejected and checksum, or compare fails.
+ */
+#include "baseline.h"
+#include "cli.h"
+#include "image.h"
+#include "pool.h"
+#include "run.h"
+#include "selfspawn.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LIST   32
+#define MAX_CONFIG 512
+/* per_task_serialize ships the whole model per chunk: above this it is refused unless limited. */
+#define SERIALIZE_BUDGET (4ull << 30)
+
+struct config {
+    const struct strategy *strategy;
+    unsigned workers, chunk;
+    bool touch;
+    uint64_t limit;
+    double baseline_mb;
+    double rows_per_s[64], pss_mb[64], copies[64], setup_s[64];
+    unsigned done;
+    char checksum[32], rows[32], rejected[32];
+};
+
+struct compare_args {
+    const char *spec, *input, *out, *timelines;
+    const struct strategy *strategies[MAX_LIST];
+    unsigned nstrategies;
+    uint64_t workers[MAX_LIST], chunks[MAX_LIST];
+    unsigned nworkers, nchunks;
+    uint64_t repeat, limit, serialize_limit, sample_ms;
+    bool touch, touch_both;
+};
+
+static void compare_help(void)
+{
+    printf("usage: sharebench compare --spec FILE --input FILE --out FILE [--strategies LIST]\n"
+           "         [--workers LIST] [--chunk LIST] [--repeat R] [--touch | --touch-both]\n"
+           "         [--limit N] [--serialize-limit N] [--sample-ms MS] [--timelines DIR]\n\n"
+           "Runs every configuration (strategy x workers x chunk) R times, each as a fresh\n"
+           "'sharebench run' process, interleaved so machine drift spreads over all of them.\n"
+           "Writes one CSV row per run (columns: repeat, exit_status, limit, then every key of\n"
+           "the run summary) and prints the median, min and max per configuration. Every run over\n"
+           "the same records must print the same checksum. The empty-model memory baseline is\n"
+           "measured once per configuration.\n\n"
+           "  --strategies LIST    comma-separated (default: all; see 'sharebench list')\n"
+           "  --workers LIST       worker counts (default 1,2,4)\n"
+           "  --chunk LIST         records per task (default 256)\n"
+           "  --repeat R           runs per configuration (default 3)\n"
+           "  --touch              classify writes visit counters (copy-on-write shows)\n"
+           "  --touch-both         every configuration with and without --touch\n"
+           "  --limit N            use only the first N records (every strategy)\n"
+           "  --serialize-limit N  use only the first N records for per_task_serialize, which\n"
+           "                       ships the whole model with every chunk; it is refused when it\n"
+           "                       would ship more than %llu GiB\n"
+           "  --sample-ms MS       memory sampling interval (default 20)\n"
+           "  --timelines DIR      keep each run's memory timeline in DIR\n"
+           "  --out FILE           the results CSV\n",
+           SERIALIZE_BUDGET >> 30);
+}
+
+static int parse_u64_list(const char *flag, const char *value, uint64_t min, uint64_t max,
+                          uint64_t *out, unsigned *n)
+{
+    char copy[512];
+    snprintf(copy, sizeof copy, "%s", value);
+    *n = 0;
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        if (*n == MAX_LIST)
+            return cli_usage_error("compare", "--%s: more than %d values", flag, MAX_LIST);
+        if (cli_count("compare", flag, tok, min, max, &out[*n]) != 0)
+            return EXIT_USAGE;
+        (*n)++;
+    }
+    return *n ? 0 : cli_usage_error("compare", "--%s: empty list", flag);
+}
+
+static int parse_strategies(const char *value, struct compare_args *a)
+{
+    char copy[512];
+    snprintf(copy, sizeof copy, "%s", value);
+    a->nstrategies = 0;
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        const struct strategy *s = strategy_find(tok);
+        if (s == NULL)
+            return cli_usage_error("compare", "no strategy '%s' ('sharebench list')", tok);
+        if (a->nstrategies < MAX_LIST)
+            a->strategies[a->nstrategies++] = s;
+    }
+    return a->nstrategies ? 0 : cli_usage_error("compare", "--strategies: empty list");
+}
+
+static int parse_compare_args(int argc, char **argv, struct compare_args *a)
+{
+    static const struct option longopts[] = {{"spec", required_argument, NULL, 's'},
+                                             {"input", required_argument, NULL, 'i'},
+                                             {"out", required_argument, NULL, 'o'},
+                                             {"strategies", required_argument, NULL, 'S'},
+                                             {"workers", required_argument, NULL, 'w'},
+                                             {"chunk", required_argument, NULL, 'c'},
+                                             {"repeat", required_argument, NULL, 'r'},
+                                             {"touch", no_argument, NULL, 't'},
+                                             {"touch-both", no_argument, NULL, 'b'},
+                                             {"limit", required_argument, NULL, 'l'},
+                                             {"serialize-limit", required_argument, NULL, 'L'},
+                                             {"sample-ms", required_argument, NULL, 'm'},
+                                             {"timelines", required_argument, NULL, 'T'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    *a = (struct compare_args){.repeat = 3,
+                               .sample_ms = 20,
+                               .workers = {1, 2, 4},
+                               .nworkers = 3,
+                               .chunks = {256},
+                               .nchunks = 1};
+    for (const struct strategy *const *s = strategy_table; *s; s++)
+        a->strategies[a->nstrategies++] = *s;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 's':
+            a->spec = optarg;
+            break;
+        case 'i':
+            a->input = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 'T':
+            a->timelines = optarg;
+            break;
+        case 't':
+            a->touch = true;
+            break;
+        case 'b':
+            a->touch_both = true;
+            break;
+        case 'S':
+            rc = parse_strategies(optarg, a);
+            break;
+        case 'w':
+            rc = parse_u64_list("workers", optarg, 1, POOL_WORKERS_MAX, a->workers, &a->nworkers);
+            break;
+        case 'c':
+            rc = parse_u64_list("chunk", optarg, 1, POOL_CHUNK_MAX, a->chunks, &a->nchunks);
+            break;
+        case 'r':
+            rc = cli_count("compare", "repeat", optarg, 1, 64, &a->repeat);
+            break;
+        case 'l':
+            rc = cli_count("compare", "limit", optarg, 1, UINT64_MAX, &a->limit);
+            break;
+        case 'L':
+            rc =
+                cli_count("compare", "serialize-limit", optarg, 1, UINT64_MAX, &a->serialize_limit);
+            break;
+        case 'm':
+            rc = cli_count("compare", "sample-ms", optarg, 1, 60000, &a->sample_ms);
+            break;
+        case 'h':
+            compare_help();
+            return -1;
+        case ':':
+            return cli_usage_error("compare", "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (rc != 0)
+            return EXIT_USAGE;
+    }
+    if (optind < argc)
+        return cli_usage_error("compare", "unexpected argument '%s'", argv[optind]);
+    if (!a->spec || !a->input || !a->out)
+        return cli_usage_error("compare", "--spec, --input and --out are required");
+    if (a->touch && a->touch_both)
+        return cli_usage_error("compare", "--touch and --touch-both exclude each other");
+    return 0;
+}
+
+/* Records in the input, estimated from its size and its first lines. */
+static uint64_t estimate_records(const char *path)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL || fstat(fileno(f), &st) != 0) {
+        if (f)
+            fclose(f);
+        return 0;
+    }
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f), lines = 0;
+    fclose(f);
+    for (size_t i = 0; i < n; i++)
+        lines += buf[i] == '\n';
+    return lines ? (uint64_t)((double)st.st_size / ((double)n / (double)lines)) : 0;
+}
+
+/* per_task_serialize ships the model once per chunk: refuse what would take hours. */
+static int check_serialize_budget(const struct compare_args *a, const struct config *c,
+                                  const struct spec *spec, uint64_t records)
+{
+    if (strcmp(c->strategy->name, "per_task_serialize") != 0)
+        return 0;
+    uint64_t used = c->limit && c->limit < records ? c->limit : records;
+    double shipped = (double)((used + c->chunk - 1) / c->chunk) * (double)image_size_for_spec(spec);
+    if (shipped <= (double)SERIALIZE_BUDGET)
+        return 0;
+    (void)a;
+    return cli_usage_error("compare",
+                           "per_task_serialize with chunk %u on about %llu records would ship "
+                           "about %.0f GB (the whole %.0f MB model with every chunk); give "
+                           "--serialize-limit N (or --limit N), e.g. --serialize-limit 20000",
+                           c->chunk, (unsigned long long)used, shipped / 1e9,
+                           (double)image_size_for_spec(spec) / 1e6);
+}
+
+static unsigned build_configs(const struct compare_args *a, struct config *configs)
+{
+    unsigned n = 0;
+    for (unsigned t = 0; t < (a->touch_both ? 2u : 1u); t++)
+        for (unsigned s = 0; s < a->nstrategies; s++)
+            for (unsigned w = 0; w < a->nworkers; w++)
+                for (unsigned k = 0; k < a->nchunks && n < MAX_CONFIG; k++) {
+                    const struct strategy *st = a->strategies[s];
+                    bool serial = st->kind == STRATEGY_IN_PROCESS;
+                    if (serial && (w > 0 || k > 0))
+                        continue; /* no workers, no chunks: one configuration */
+                    bool slow = strcmp(st->name, "per_task_serialize") == 0;
+                    configs[n++] = (struct config){
+                        .strategy = st,
+                        .workers = (unsigned)a->workers[w],
+                        .chunk = (unsigned)a->chunks[k],
+                        .touch = a->touch_both ? t == 1 : a->touch,
+                        .limit = slow && a->serialize_limit ? a->serialize_limit : a->limit};
+                }
+    return n;
+}
+
+/* The summary keys of `sharebench run`, in order: the results file's columns. */
+static int summary_keys(const char **keys, int max)
+{
+    struct run_options opt = {.strategy = &strategy_serial, .baseline_mb = -1};
+    struct run_stats stats = {0};
+    struct summary sm = {0};
+    run_summary(&opt, &stats, &sm);
+    for (int i = 0; i < sm.n && i < max; i++)
+        keys[i] = sm.item[i].key;
+    return sm.n < max ? sm.n : max;
+}
+
+struct matrix {
+    const struct compare_args *args;
+    struct config *configs;
+    unsigned nconfigs, total, finished;
+    FILE *csv;
+    const char *keys[SUMMARY_MAX_KEYS];
+    int nkeys;
+    double started;
+    bool tty, failed;
+    char stderr_path[64];
+};
+
+static double config_value(const char *out, const char *key)
+{
+    char v[64];
+    return summary_lookup(out, key, v, sizeof v) == 0 ? strtod(v, NULL) : NAN;
+}
+
+static void write_row(struct matrix *m, const struct config *c, unsigned repeat, int status,
+                      const char *out)
+{
+    fprintf(m->csv, "%u,%d,%llu", repeat, status, (unsigned long long)c->limit);
+    for (int k = 0; k < m->nkeys; k++) {
+        char v[128] = "";
+        if (summary_lookup(out, m->keys[k], v, sizeof v) != 0) {
+            /* a failed run: say which configuration, leave its figures empty */
+            if (strcmp(m->keys[k], "strategy") == 0)
+                snprintf(v, sizeof v, "%s", c->strategy->name);
+            else if (strcmp(m->keys[k], "workers") == 0)
+                snprintf(v, sizeof v, "%u", c->workers);
+            else if (strcmp(m->keys[k], "chunk") == 0)
+                snprintf(v, sizeof v, "%u", c->chunk);
+            else if (strcmp(m->keys[k], "touch") == 0)
+                snprintf(v, sizeof v, "%d", c->touch);
+        }
+        fprintf(m->csv, ",%s", v);
+    }
+    fputc('\n', m->csv);
+    fflush(m->csv);
+}
+
+/* Runs over the same records must agree; the first run of each limit sets the answer. */
+static void check_answer(struct matrix *m, struct config *c, const char *out)
+{
+    char sum[32], rows[32], rej[32];
+    if (summary_lookup(out, "checksum", sum, sizeof sum) ||
+        summary_lookup(out, "rows", rows, sizeof rows) ||
+        summary_lookup(out, "rejected", rej, sizeof rej))
+        return;
+    for (unsigned i = 0; i < m->nconfigs; i++) {
+        const struct config *o = &m->configs[i];
+        if (o->done == 0 || o->limit != c->limit || o->checksum[0] == '\0')
+            continue;
+        if (strcmp(o->checksum, sum) || strcmp(o->rows, rows) || strcmp(o->rejected, rej)) {
+            fprintf(stderr,
+                    "\nsharebench compare: WRONG ANSWER: %s workers=%u chunk=%u gave rows=%s "
+                    "rejected=%s checksum=%s, %s gave rows=%s rejected=%s checksum=%s\n",
+                    c->strategy->name, c->workers, c->chunk, rows, rej, sum, o->strategy->name,
+                    o->rows, o->rejected, o->checksum);
+            m->failed = true;
+        }
+        break;
+    }
+    snprintf(c->checksum, sizeof c->checksum, "%s", sum);
+    snprintf(c->rows, sizeof c->rows, "%s", rows);
+    snprintf(c->rejected, sizeof c->rejected, "%s", rej);
+}
+
+static void report_progress(struct matrix *m, const struct config *c, unsigned repeat,
+                            const char *out, int status)
+{
+    double elapsed = now_seconds() - m->started;
+    double eta = m->finished ? elapsed / m->finished * (m->total - m->finished) : 0;
+    if (m->tty)
+        fprintf(stderr,
+                "\r[%u/%u] %-18s workers=%-3u chunk=%-5u%s repeat %u/%llu  %4.0f s, "
+                "about %4.0f s to go   ",
+                m->finished, m->total, c->strategy->name, c->workers, c->chunk,
+                c->touch ? " touch" : "", repeat, (unsigned long long)m->args->repeat, elapsed,
+                eta);
+    else
+        fprintf(stderr,
+                "[%u/%u] %s workers=%u chunk=%u touch=%d repeat=%u: exit %d, "
+                "rows_per_s=%.0f model_copies=%.2f\n",
+                m->finished, m->total, c->strategy->name, c->workers, c->chunk, c->touch, repeat,
+                status, config_value(out, "rows_per_s"), config_value(out, "model_copies"));
+}
+
+static void run_one(struct matrix *m, struct config *c, unsigned repeat)
+{
+    const struct compare_args *a = m->args;
+    char workers[16], chunk[16], limit[32], sample[16], baseline[32], timeline[1024];
+    snprintf(workers, sizeof workers, "%u", c->workers);
+    snprintf(chunk, sizeof chunk, "%u", c->chunk);
+    snprintf(limit, sizeof limit, "%llu", (unsigned long long)c->limit);
+    snprintf(sample, sizeof sample, "%llu", (unsigned long long)a->sample_ms);
+    snprintf(baseline, sizeof baseline, "%.6f", c->baseline_mb);
+    char *argv[32] = {"sharebench",  "run",
+                      "--spec",      (char *)a->spec,
+                      "--input",     (char *)a->input,
+                      "--strategy",  (char *)c->strategy->name,
+                      "--workers",   workers,
+                      "--chunk",     chunk,
+                      "--sample-ms", sample};
+    int n = 14;
+    if (c->baseline_mb >= 0) {
+        argv[n++] = "--baseline-mb";
+        argv[n++] = baseline;
+    } else {
+        argv[n++] = "--no-baseline";
+    }
+    if (c->limit) {
+        argv[n++] = "--limit";
+        argv[n++] = limit;
+    }
+    if (c->touch)
+        argv[n++] = "--touch";
+    if (a->timelines) {
+        snprintf(timeline, sizeof timeline, "%s/%s-w%u-c%u-t%d-r%u.csv", a->timelines,
+                 c->strategy->name, c->workers, c->chunk, c->touch, repeat);
+        argv[n++] = "--timeline";
+        argv[n++] = timeline;
+    }
+    argv[n] = NULL;
+    static char out[16384];
+    struct error err;
+    int status = spawn_self(argv, out, sizeof out, m->stderr_path, &err);
+    if (status < 0) {
+        fprintf(stderr, "\nsharebench compare: %s\n", err.msg);
+        out[0] = '\0';
+    }
+    m->finished++;
+    write_row(m, c, repeat, status, out);
+    if (status != 0) {
+        m->failed = true;
+        fprintf(stderr,
+                "\nsharebench compare: %s workers=%u chunk=%u failed (exit %d); its "
+                "stderr is in %s\n",
+                c->strategy->name, c->workers, c->chunk, status, m->stderr_path);
+    } else {
+        unsigned i = c->done;
+        c->rows_per_s[i] = config_value(out, "rows_per_s");
+        c->pss_mb[i] = config_value(out, "pss_peak_mb");
+        c->copies[i] = config_value(out, "model_copies");
+        c->setup_s[i] = config_value(out, "setup_seconds");
+        check_answer(m, c, out);
+        c->done++;
+    }
+    report_progress(m, c, repeat, out, status);
+}
+
+static int by_value(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Median, min and max of n values (NaNs left out). */
+static void spread(const double *v, unsigned n, double *med, double *min, double *max)
+{
+    double s[64];
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            s[k++] = v[i];
+    if (k == 0) {
+        *med = *min = *max = NAN;
+        return;
+    }
+    qsort(s, k, sizeof *s, by_value);
+    *med = k % 2 ? s[k / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
+    *min = s[0];
+    *max = s[k - 1];
+}
+
+static void print_table(const struct matrix *m)
+{
+    printf("\n%-18s %7s %6s %5s %25s %10s %20s %8s\n", "strategy", "workers", "chunk", "touch",
+           "rows/s median [min-max]", "pss MB", "model copies", "setup s");
+    for (unsigned i = 0; i < m->nconfigs; i++) {
+        const struct config *c = &m->configs[i];
+        double r, rmin, rmax, p, pmin, pmax, k, kmin, kmax, s, smin, smax;
+        spread(c->rows_per_s, c->done, &r, &rmin, &rmax);
+        spread(c->pss_mb, c->done, &p, &pmin, &pmax);
+        spread(c->copies, c->done, &k, &kmin, &kmax);
+        spread(c->setup_s, c->done, &s, &smin, &smax);
+        bool serial = c->strategy->kind == STRATEGY_IN_PROCESS;
+        printf("%-18s %7u %6u %5s %9.0f [%6.0f-%6.0f] %10.1f %6.2f [%5.2f-%5.2f] %8.3f%s\n",
+               c->strategy->name, serial ? 0 : c->workers, serial ? 0 : c->chunk,
+               c->touch ? "yes" : "no", r, rmin, rmax, p, k, kmin, kmax, s,
+               c->limit ? " (limited)" : "");
+    }
+}
+
+static void measure_baselines(struct matrix *m)
+{
+    const struct compare_args *a = m->args;
+    for (unsigned i = 0; i < m->nconfigs; i++) {
+        struct config *c = &m->configs[i];
+        struct run_options opt = {.spec_path = a->spec,
+                                  .input_path = a->input,
+                                  .strategy = c->strategy,
+                                  .workers = c->workers,
+                                  .chunk = c->chunk,
+                                  .touch = c->touch,
+                                  .sample_ms = (unsigned)a->sample_ms,
+                                  .limit = c->limit};
+        if (m->tty)
+            fprintf(stderr, "\rmeasuring empty-model baselines %u/%u   ", i + 1, m->nconfigs);
+        struct error err;
+        c->baseline_mb = baseline_measure(&opt, &err);
+        if (c->baseline_mb < 0)
+            fprintf(stderr, "\nsharebench compare: %s: %s (model_copies will be nan)\n",
+                    c->strategy->name, err.msg);
+    }
+    if (m->tty)
+        fputc('\n', stderr);
+}
+
+/* Check everything that can be checked before hours of runs start. */
+static int check_inputs(const struct compare_args *a, struct config *configs, unsigned n)
+{
+    struct spec spec;
+    struct error err;
+    if (spec_load(a->spec, &spec, &err) != 0) {
+        fprintf(stderr, "sharebench compare: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    if (access(a->input, R_OK) != 0) {
+        fprintf(stderr, "sharebench compare: %s: cannot read\n", a->input);
+        rc = EXIT_USAGE;
+    }
+    uint64_t records = rc ? 0 : estimate_records(a->input);
+    for (unsigned i = 0; i < n && rc == 0; i++)
+        rc = check_serialize_budget(a, &configs[i], &spec, records);
+    spec_free(&spec);
+    return rc;
+}
+
+static int open_results(struct matrix *m, char *partial, size_t cap)
+{
+    snprintf(partial, cap, "%s.partial", m->args->out);
+    m->csv = fopen(partial, "w");
+    if (m->csv == NULL) {
+        perror(partial);
+        return EXIT_USAGE;
+    }
+    m->nkeys = summary_keys(m->keys, SUMMARY_MAX_KEYS);
+    fprintf(m->csv, "repeat,exit_status,limit");
+    for (int k = 0; k < m->nkeys; k++)
+        fprintf(m->csv, ",%s", m->keys[k]);
+    fputc('\n', m->csv);
+    return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    struct compare_args a;
+    int rc = parse_compare_args(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? EXIT_OK : rc;
+    static struct config configs[MAX_CONFIG];
+    struct matrix m = {.args = &a, .configs = configs, .tty = isatty(STDERR_FILENO)};
+    m.nconfigs = build_configs(&a, configs);
+    m.total = m.nconfigs * (unsigned)a.repeat;
+    if ((rc = check_inputs(&a, configs, m.nconfigs)) != 0)
+        return rc;
+    if (a.timelines && mkdir(a.timelines, 0755) != 0 && access(a.timelines, W_OK) != 0) {
+        perror(a.timelines);
+        return EXIT_USAGE;
+    }
+    char partial[4096];
+    if ((rc = open_results(&m, partial, sizeof partial)) != 0)
+        return rc;
+    snprintf(m.stderr_path, sizeof m.stderr_path, "/tmp/sharebench-compare-%ld.log",
+             (long)getpid());
+    fprintf(stderr, "sharebench compare: %u configurations x %llu runs = %u runs\n", m.nconfigs,
+            (unsigned long long)a.repeat, m.total);
+    measure_baselines(&m);
+    m.started = now_seconds();
+    for (unsigned r = 1; r <= a.repeat; r++)
+        for (unsigned i = 0; i < m.nconfigs; i++)
+            run_one(&m, &configs[i], r);
+    if (m.tty)
+        fputc('\n', stderr);
+    if (fclose(m.csv) != 0 || rename(partial, a.out) != 0) {
+        perror(a.out);
+        return EXIT_FAILURE_RUN;
+    }
+    if (!m.failed)
+        unlink(m.stderr_path);
+    print_table(&m);
+    printf("\n%u runs in %.0f s; results in %s\n", m.total, now_seconds() - m.started, a.out);
+    return m.failed ? EXIT_FAILURE_RUN : EXIT_OK;
+}

@@ -1,0 +1,75 @@
+/* selfspawn.c - see selfspawn.h. */
+#define _GNU_SOURCE
+#include "selfspawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int spawn_self(char *const argv[], char *out, size_t cap, const char *stderr_path,
+               struct error *err)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0)
+        return error_errno(err, "pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, stderr_path ? stderr_path : "/dev/null",
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pipefd[1]);
+    if (rc != 0) {
+        close(pipefd[0]);
+        errno = rc;
+        return error_errno(err, "cannot start %s", argv[0]);
+    }
+    size_t len = 0;
+    char sink[4096];
+    for (;;) {
+        char *to = len + 1 < cap ? out + len : sink;
+        size_t room = len + 1 < cap ? cap - 1 - len : sizeof sink;
+        ssize_t got = read(pipefd[0], to, room);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        if (to != sink) /* past cap the rest is read and dropped, so the child never blocks */
+            len += (size_t)got;
+    }
+    out[len] = '\0';
+    close(pipefd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return error_errno(err, "waitpid");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int summary_lookup(const char *text, const char *key, char *value, size_t cap)
+{
+    const char *line = text, *next;
+    while ((next = strchr(line, '\n')) != NULL && next[1] != '\0')
+        line = next + 1; /* the last non-empty line */
+    size_t klen = strlen(key);
+    for (const char *p = line; *p && *p != '\n';) {
+        const char *end = p + strcspn(p, " \n");
+        if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            size_t n = (size_t)(end - p) - klen - 1;
+            if (n >= cap)
+                n = cap - 1;
+            memcpy(value, p + klen + 1, n);
+            value[n] = '\0';
+            return 0;
+        }
+        p = *end == ' ' ? end + 1 : end;
+    }
+    return -1;
+}

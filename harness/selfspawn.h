@@ -1,0 +1,21 @@
+/* selfspawn.h - run this same binary as a fresh child process and take what it prints.
+ *
+ * Measurements that must not disturb each other (memory above all: a process's peak never
+ * goes down) run each in a process of its own. */
+#ifndef SHAREBENCH_SELFSPAWN_H
+#define SHAREBENCH_SELFSPAWN_H
+
+#include "util.h"
+
+#include <stddef.h>
+
+/* Run /proc/self/exe with argv; its stdout goes into out (cap bytes, NUL-terminated, the
+ * rest dropped), its stderr to the file stderr_path (NULL: /dev/null). Returns the exit
+ * status (128 + signal if killed), or -1 with err if it could not be started. */
+int spawn_self(char *const argv[], char *out, size_t cap, const char *stderr_path,
+               struct error *err);
+
+/* The value of key in the last "key=value ..." line of text, copied into value; -1 if none. */
+int summary_lookup(const char *text, const char *key, char *value, size_t cap);
+
+#endif

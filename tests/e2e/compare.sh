@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# sharebench compare: the matrix runs, every run is a row with every column, all runs agree on
+# the checksum, gnuplot reads the file as it is, and per_task_serialize on a large input is
+# refused unless limited.
+# usage: compare.sh SHAREBENCH CONFORMANCE_DIR SPECS_DIR WORK
+set -eu
+SHAREBENCH=$1 CONF=$2 SPECS=$3 WORK=$4
+mkdir -p "$WORK"
+. "$(dirname "$0")/lib.sh"
+
+results="$WORK/results.csv"
+rm -f "$results"
+run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
+  --strategies serial,global_fork,shared_arrays,per_worker_copy --workers 1,2 --chunk 7,256 \
+  --repeat 2 --touch-both --timelines "$WORK/timelines" --out "$results"
+expect_eq "compare exit" 0 "$rc"
+[ -f "$results" ] || fail "no results file"
+[ ! -e "$results.partial" ] || fail "the partial file was left"
+# serial: 1 config; 3 others x 2 workers x 2 chunks = 12; x2 touch = 26; x2 repeats = 52 rows.
+expect_eq "rows" 53 "$(wc -l <"$results")"
+expect_contains "table" "$(cat "$WORK/out")" "rows/s median"
+python3 - "$results" <<'PY' || fail "results file content"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for key in ["repeat", "exit_status", "strategy", "workers", "chunk", "touch", "rows_per_s",
+            "pss_peak_mb", "model_copies", "minor_faults", "setup_seconds", "bytes_shipped"]:
+    assert key in rows[0], key
+assert all(r["exit_status"] == "0" for r in rows)
+assert {r["checksum"] for r in rows} == {"ab820bfec220a09b"}, {r["checksum"] for r in rows}
+assert {r["rows"] for r in rows} == {"5001"} and {r["rejected"] for r in rows} == {"3"}
+assert {r["touch"] for r in rows} == {"0", "1"}
+assert all(float(r["model_copies"]) > 0.5 for r in rows), [r["model_copies"] for r in rows]
+PY
+ls "$WORK/timelines" | grep -q 'shared_arrays-w2-c7-t1-r2.csv' || fail "timelines not kept"
+gnuplot >/dev/null 2>"$WORK/gp.err" <<GP ||
+set terminal dumb
+set datafile separator ','
+plot '$results' using (column('workers')):(column('rows_per_s')) notitle
+GP
+  fail "gnuplot cannot read the results: $(cat "$WORK/gp.err")"
+[ -s "$WORK/gp.err" ] && fail "gnuplot complained: $(cat "$WORK/gp.err")"
+
+# per_task_serialize over a large input would ship gigabytes: refused, with the way out.
+"$SHAREBENCH" gen --spec "$SPECS/default.csv" --rows 200000 --quiet --output "$WORK/big.csv"
+run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies per_task_serialize \
+  --workers 1 --repeat 1 --out "$WORK/refused.csv"
+expect_eq "refused exit" 2 "$rc"
+expect_contains "refusal" "$err" "--serialize-limit"
+[ ! -e "$WORK/refused.csv" ] && [ ! -e "$WORK/refused.csv.partial" ] || fail "refused run wrote files"
+run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies per_task_serialize \
+  --workers 1 --repeat 1 --serialize-limit 300 --sample-ms 50 --out "$WORK/limited.csv"
+expect_eq "limited exit" 0 "$rc"
+expect_eq "limited rows" 300 "$(python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['rows'])" "$WORK/limited.csv")"
+
+run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies nope --out x
+expect_eq "bad strategy" 2 "$rc"
+run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --workers 0 --out x
+expect_eq "bad workers" 2 "$rc"
+finish
