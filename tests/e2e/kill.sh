@@ -14,7 +14,7 @@ data="$WORK/input.csv"
 for strategy in global_fork module_state registry shared_arrays per_worker_copy; do
   set +e
   "$SHAREBENCH" run --spec "$SPEC" --input "$data" --strategy "$strategy" --workers 2 \
-    --chunk 16 --output "$WORK/results.csv" >"$WORK/out" 2>"$WORK/err" &
+    --chunk 16 --no-baseline --output "$WORK/results.csv" >"$WORK/out" 2>"$WORK/err" &
   parent=$!
   set -e
   victim=""
