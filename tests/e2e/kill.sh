@@ -12,6 +12,7 @@ data="$WORK/input.csv"
 "$SHAREBENCH" gen --spec "$SPEC" --rows 400000 --seed 9 --quiet --output "$data"
 
 for strategy in global_fork module_state registry shared_arrays per_worker_copy; do
+  rm -f "$WORK/results.csv"
   set +e
   "$SHAREBENCH" run --spec "$SPEC" --input "$data" --strategy "$strategy" --workers 2 \
     --chunk 16 --no-baseline --output "$WORK/results.csv" >"$WORK/out" 2>"$WORK/err" &
