@@ -35,6 +35,17 @@ void buf_compact(struct buf *b)
     b->off = 0;
 }
 
+void buf_compact_aligned(struct buf *b, size_t align)
+{
+    size_t keep = b->off & (align - 1);
+    size_t drop = b->off - keep;
+    if (drop == 0)
+        return;
+    memmove(b->data + keep, b->data + b->off, b->len - b->off);
+    b->len -= drop;
+    b->off = keep;
+}
+
 void buf_clear(struct buf *b)
 {
     b->len = b->off = 0;

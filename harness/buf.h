@@ -30,6 +30,10 @@ static inline size_t buf_pending_len(const struct buf *b)
 /* Drop the consumed front, so that the buffer does not grow without bound. */
 void buf_compact(struct buf *b);
 
+/* The same, but every byte keeps its offset modulo align (a power of two), so that data laid
+ * out aligned in the buffer stays aligned. */
+void buf_compact_aligned(struct buf *b, size_t align);
+
 void buf_clear(struct buf *b);
 void buf_free(struct buf *b);
 

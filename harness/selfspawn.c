@@ -11,8 +11,8 @@
 
 extern char **environ;
 
-int spawn_self(char *const argv[], char *out, size_t cap, const char *stderr_path,
-               struct error *err)
+int spawn_capture(const char *exe, char *const argv[], char *out, size_t cap,
+                  const char *stderr_path, struct error *err)
 {
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0)
@@ -23,7 +23,7 @@ int spawn_self(char *const argv[], char *out, size_t cap, const char *stderr_pat
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, stderr_path ? stderr_path : "/dev/null",
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pid_t pid;
-    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+    int rc = posix_spawn(&pid, exe ? exe : "/proc/self/exe", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(pipefd[1]);
     if (rc != 0) {

@@ -9,11 +9,19 @@
 
 #include <stddef.h>
 
-/* Run /proc/self/exe with argv; its stdout goes into out (cap bytes, NUL-terminated, the
- * rest dropped), its stderr to the file stderr_path (NULL: /dev/null). Returns the exit
- * status (128 + signal if killed), or -1 with err if it could not be started. */
-int spawn_self(char *const argv[], char *out, size_t cap, const char *stderr_path,
-               struct error *err);
+/* Run the program exe (NULL: this same binary) with argv; its stdout goes into out (cap
+ * bytes, NUL-terminated, the rest dropped), its stderr to the file stderr_path (NULL:
+ * /dev/null). Returns the exit status (128 + signal if killed), or -1 with err if it could
+ * not be started. */
+int spawn_capture(const char *exe, char *const argv[], char *out, size_t cap,
+                  const char *stderr_path, struct error *err);
+
+/* spawn_capture of this same binary. */
+static inline int spawn_self(char *const argv[], char *out, size_t cap, const char *stderr_path,
+                             struct error *err)
+{
+    return spawn_capture(NULL, argv, out, cap, stderr_path, err);
+}
 
 /* The value of key in the last "key=value ..." line of text, copied into value; -1 if none. */
 int summary_lookup(const char *text, const char *key, char *value, size_t cap);
