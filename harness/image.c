@@ -207,7 +207,8 @@ int image_open(struct image_view *view, const void *mem, size_t len, struct erro
 
 /* ---- using --------------------------------------------------------------------------------- */
 
-int image_compile_rules(const struct image_view *view, struct rule_set *rules, struct error *err)
+/* The image's rules as spec rules (patterns pointing into the image); free the array. */
+static struct spec_rule *spec_rules_of(const struct image_view *view)
 {
     size_t n = view->header->rule_count;
     struct spec_rule *specs = n ? xcalloc(n, sizeof *specs) : NULL;
@@ -216,7 +217,13 @@ int image_compile_rules(const struct image_view *view, struct rule_set *rules, s
         specs[i] = (struct spec_rule){(enum rule_field)r->field, r->class_index,
                                       (char *)view->patterns + r->pattern_off};
     }
-    int rc = rules_compile(rules, specs, n, err);
+    return specs;
+}
+
+int image_compile_rules(const struct image_view *view, struct rule_set *rules, struct error *err)
+{
+    struct spec_rule *specs = spec_rules_of(view);
+    int rc = rules_compile(rules, specs, view->header->rule_count, err);
     free(specs);
     return rc;
 }
@@ -270,17 +277,11 @@ void image_classifier(const struct image_view *view, const struct rule_set *rule
 struct model *image_to_model(const struct image_view *view, struct error *err)
 {
     const struct image_header *h = view->header;
-    size_t n = h->rule_count;
     struct spec spec = {.seed = h->seed,
                         .vocab = h->vocab,
                         .classes = h->classes,
-                        .nrules = n,
-                        .rules = n ? xcalloc(n, sizeof *spec.rules) : NULL};
-    for (size_t i = 0; i < n; i++) {
-        const struct image_rule *r = &view->rules[i];
-        spec.rules[i] = (struct spec_rule){(enum rule_field)r->field, r->class_index,
-                                           (char *)view->patterns + r->pattern_off};
-    }
+                        .nrules = h->rule_count,
+                        .rules = spec_rules_of(view)};
     struct model *m = model_new_empty(&spec, err);
     free(spec.rules);
     if (m == NULL)
