@@ -165,6 +165,27 @@ struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_p
     return s;
 }
 
+void memsampler_pause(struct memsampler *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->thread, NULL);
+}
+
+int memsampler_resume(struct memsampler *s, struct error *err)
+{
+    s->stopping = false;
+    int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+    if (rc != 0) {
+        errno = rc;
+        s->stopping = true; /* no thread: stop must not join one */
+        return error_errno(err, "memory sampler: pthread_create");
+    }
+    return 0;
+}
+
 void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n)
 {
     pthread_mutex_lock(&s->lock);
@@ -187,11 +208,8 @@ void memsampler_sample(struct memsampler *s)
 
 int memsampler_stop(struct memsampler *s, struct mem_summary *out, struct error *err)
 {
-    pthread_mutex_lock(&s->lock);
-    s->stopping = true;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
-    pthread_join(s->thread, NULL);
+    if (!s->stopping) /* a failed resume left no thread */
+        memsampler_pause(s);
     for (unsigned i = 0; i < s->sum.workers; i++)
         if (s->sum.uss_worker_peak[i] > s->sum.uss_worker_peak_max)
             s->sum.uss_worker_peak_max = s->sum.uss_worker_peak[i];

@@ -43,6 +43,13 @@ struct memsampler;
 struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
                                     unsigned columns, struct error *err);
 
+/* Stop and restart the sampling thread. fork() must happen with it stopped: a child gets a
+ * copy of every lock, and one held by another thread at that instant (an allocator's, say) is
+ * never released in the child. glibc's malloc guards itself; sanitizer allocators did not,
+ * and workers hung. So the process forks only while it is single-threaded. */
+void memsampler_pause(struct memsampler *s);
+int memsampler_resume(struct memsampler *s, struct error *err);
+
 /* From now on, sample these worker processes too (n = 0: none from now on). */
 void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n);
 

@@ -73,7 +73,15 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
                               .chunk = opt->chunk,
                               .want_lines = opt->output_path != NULL,
                               .limit = opt->limit};
+    if (run->sampler)
+        memsampler_pause(run->sampler); /* fork from a single-threaded process only */
     struct pool *pool = pool_start(&po, opt->strategy, run->state, err);
+    struct error resume_err;
+    if (run->sampler && memsampler_resume(run->sampler, &resume_err) != 0 && pool) {
+        *err = resume_err;
+        pool_stop(pool, NULL, NULL);
+        return -1;
+    }
     if (pool == NULL)
         return -1;
     if (run->sampler) {
