@@ -263,8 +263,10 @@ static int fill_workers(struct pool *p, struct record_reader *reader, struct sin
     return 0;
 }
 
-static void add_usage(struct pool_stats *st, const struct rusage *ru)
+static void add_usage(struct pool_stats *st, unsigned index, const struct rusage *ru)
 {
+    if (index < sizeof st->worker_minor_faults / sizeof st->worker_minor_faults[0])
+        st->worker_minor_faults[index] = (uint64_t)ru->ru_minflt;
     st->minor_faults += (uint64_t)ru->ru_minflt;
     st->major_faults += (uint64_t)ru->ru_majflt;
     st->user_seconds += (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6;
@@ -280,7 +282,7 @@ static pid_t reap(struct pool *p, struct pool_worker *w, int *status)
         got = wait4(w->pid, status, 0, &ru);
     } while (got < 0 && errno == EINTR);
     if (got == w->pid)
-        add_usage(&p->stats, &ru);
+        add_usage(&p->stats, w->index, &ru);
     return got;
 }
 
@@ -288,7 +290,7 @@ static pid_t reap(struct pool *p, struct pool_worker *w, int *status)
 static void join(struct pool *p, struct pool_worker *w)
 {
     pthread_join(w->thread, NULL);
-    add_usage(&p->stats, &w->usage);
+    add_usage(&p->stats, w->index, &w->usage);
 }
 
 /* ---- workers that end ------------------------------------------------------------------- */

@@ -106,6 +106,7 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
     stats->chunks = ps.chunks;
     stats->bytes_shipped = ps.payload_bytes;
     stats->minor_faults = ps.minor_faults;
+    memcpy(stats->worker_minor_faults, ps.worker_minor_faults, sizeof ps.worker_minor_faults);
     stats->major_faults = ps.major_faults;
     stats->worker_cpu_seconds = ps.user_seconds + ps.system_seconds;
     return rc;
@@ -204,8 +205,31 @@ static double mb(uint64_t bytes)
     return (double)bytes / 1e6;
 }
 
+/* Per-worker figures as one value: "a/b/c" (a slash list keeps the summary one token). */
+static const char *per_worker_uss(const struct run_stats *stats, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned i = 0; i < stats->mem.workers && n + 16 < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%.3f", i ? "/" : "",
+                              mb(stats->mem.uss_worker_peak[i]));
+    return out;
+}
+
+static const char *per_worker_faults(const struct run_stats *stats, char *out, size_t cap)
+{
+    size_t n = 0;
+    unsigned workers = stats->workers < 64 ? stats->workers : 64;
+    out[0] = '\0';
+    for (unsigned i = 0; i < workers && n + 24 < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%llu", i ? "/" : "",
+                              (unsigned long long)stats->worker_minor_faults[i]);
+    return out;
+}
+
 void run_summary(const struct run_options *opt, const struct run_stats *stats, struct summary *sm)
 {
+    char list[128];
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)stats->checksum);
     double secs = stats->seconds > 0 ? stats->seconds : 1e-9;
@@ -246,5 +270,7 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     summary_u64(sm, "minor_faults", stats->minor_faults);
     summary_u64(sm, "major_faults", stats->major_faults);
     summary_f64(sm, "worker_cpu_s", stats->worker_cpu_seconds);
+    summary_str(sm, "uss_workers_mb", per_worker_uss(stats, list, sizeof list));
+    summary_str(sm, "minor_faults_workers", per_worker_faults(stats, list, sizeof list));
     summary_u64(sm, "mem_samples", stats->mem.samples);
 }

@@ -49,6 +49,7 @@ struct run_stats {
     size_t image_bytes;     /* the flat image of this model (shared_arrays, per_task_serialize) */
     struct mem_summary mem; /* from the sampler (zero when not sampled) */
     uint64_t minor_faults, major_faults; /* of the workers (serial: of the parent, streaming) */
+    uint64_t worker_minor_faults[64];    /* each worker's (the first 64) */
     double worker_cpu_seconds;
 };
 
