@@ -66,11 +66,28 @@ struct memsampler {
     FILE *timeline;
     char *timeline_path;
     bool write_failed;
+    bool frozen; /* the run's work is done: the timeline goes on, the peaks stay */
 };
 
 static double mb(uint64_t bytes)
 {
     return (double)bytes / 1e6;
+}
+
+/* Keep the peaks of one sample (not once the run's work is done: see memsampler_freeze). */
+static void keep_peaks(struct memsampler *s, const struct mem_reading *parent,
+                       const struct mem_reading *total)
+{
+    struct mem_summary *sum = &s->sum;
+    sum->samples++;
+    if (parent->uss > sum->uss_parent_peak)
+        sum->uss_parent_peak = parent->uss;
+    if (total->pss > sum->pss_peak) {
+        sum->pss_peak = total->pss;
+        sum->pss_anon = total->pss_anon;
+        sum->pss_file = total->pss_file;
+        sum->pss_shmem = total->pss_shmem;
+    }
 }
 
 /* One sample: the parent and every worker, summed; the caller holds the lock. */
@@ -89,19 +106,11 @@ static void sample_locked(struct memsampler *s)
         total.pss_anon += w[i].pss_anon;
         total.pss_file += w[i].pss_file;
         total.pss_shmem += w[i].pss_shmem;
-        if (w[i].uss > s->sum.uss_worker_peak[i])
+        if (!s->frozen && w[i].uss > s->sum.uss_worker_peak[i])
             s->sum.uss_worker_peak[i] = w[i].uss;
     }
-    struct mem_summary *sum = &s->sum;
-    sum->samples++;
-    if (parent.uss > sum->uss_parent_peak)
-        sum->uss_parent_peak = parent.uss;
-    if (total.pss > sum->pss_peak) {
-        sum->pss_peak = total.pss;
-        sum->pss_anon = total.pss_anon;
-        sum->pss_file = total.pss_file;
-        sum->pss_shmem = total.pss_shmem;
-    }
+    if (!s->frozen)
+        keep_peaks(s, &parent, &total);
     if (s->timeline) {
         fprintf(s->timeline, "%.3f,%.3f,%.3f", now_seconds() - s->started, mb(total.pss),
                 mb(parent.pss));
@@ -196,6 +205,14 @@ void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n)
         s->sum.workers = s->nworkers;
     if (s->nworkers)
         sample_locked(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void memsampler_freeze(struct memsampler *s)
+{
+    pthread_mutex_lock(&s->lock);
+    sample_locked(s);
+    s->frozen = true;
     pthread_mutex_unlock(&s->lock);
 }
 

@@ -53,6 +53,11 @@ int memsampler_resume(struct memsampler *s, struct error *err);
 /* From now on, sample these worker processes too (n = 0: none from now on). */
 void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n);
 
+/* Take a last sample for the peaks, and keep only the timeline from now on: while workers
+ * exit one by one, the last one mapping a shared page counts it as its own (USS) for a
+ * moment, which is not what the run cost. */
+void memsampler_freeze(struct memsampler *s);
+
 /* Take a sample now (say, just before the workers end). */
 void memsampler_sample(struct memsampler *s);
 

@@ -91,10 +91,7 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
     }
     int rc = pool_run(pool, reader, sink, err);
     if (run->sampler) {
-        /* The workers' last state, then no more of them: while they exit one by one, the last
-         * one mapping a shared page would count it as its own (USS) for a moment. */
-        memsampler_sample(run->sampler);
-        memsampler_set_workers(run->sampler, NULL, 0);
+        memsampler_freeze(run->sampler); /* the peaks end here; the timeline goes on */
     }
     /* The first error is the one worth reporting: keep it if stopping fails too. */
     struct error stop_err;

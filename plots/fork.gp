@@ -8,7 +8,7 @@ set ylabel 'milliseconds per fork + exit (log scale)'
 set logscale xy
 set key inside top left box opaque
 do for [fmt in "pngcairo svg"] {
-    if (fmt eq 'pngcairo') { set terminal pngcairo size 1000,620 font ',11'; set output out.'.png' }
-    else { set terminal svg size 1000,620 font ',11'; set output out.'.svg' }
+    if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1000,620 font ',11'; set output out.'.png' }
+    else { set terminal svg noenhanced size 1000,620 font ',11'; set output out.'.svg' }
     plot data using 'heap_mib':'ms_median':'ms_min':'ms_max' with yerrorlines lt 2 title 'fork + exit (median, min-max)'
 }

@@ -7,8 +7,8 @@ set xtics (1, 2, 4)
 set xrange [0.7:4.6]
 set yrange [0:*]
 do for [fmt in "pngcairo svg"] {
-    if (fmt eq 'pngcairo') { set terminal pngcairo size 1100,650 font ',11'; set output out.'.png' }
-    else { set terminal svg size 1100,650 font ',11'; set output out.'.svg' }
+    if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1100,650 font ',11'; set output out.'.png' }
+    else { set terminal svg noenhanced size 1100,650 font ',11'; set output out.'.svg' }
     plot for [i=2:words(strategies)] data using (only(word(strategies,i),'workers')):'copies_med':'copies_min':'copies_max' \
              with yerrorlines lt lt_of(word(strategies,i)) title word(strategies,i)
 }

@@ -12,8 +12,8 @@ set xtics rotate by -30 left
 set key outside right top box opaque
 set yrange [0:*]
 do for [fmt in "pngcairo svg"] {
-    if (fmt eq 'pngcairo') { set terminal pngcairo size 1200,650 font ',11'; set output out.'.png' }
-    else { set terminal svg size 1200,650 font ',11'; set output out.'.svg' }
+    if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1200,650 font ',11'; set output out.'.png' }
+    else { set terminal svg noenhanced size 1200,650 font ',11'; set output out.'.svg' }
     plot data using 'build_s':xtic(1) title 'model build' fs pattern 1 lc rgb '#1f77b4', \
          '' using 'prepare_s' title 'strategy prepare' fs pattern 2 lc rgb '#ff7f0e', \
          '' using 'start_s' title 'worker start' fs pattern 4 lc rgb '#2ca02c', \

@@ -4,8 +4,8 @@ load 'plots/style.gp'
 set xlabel 'model size (MB, log scale)'
 set logscale x
 do for [fmt in "pngcairo svg"] {
-    if (fmt eq 'pngcairo') { set terminal pngcairo size 1400,620 font ',11'; set output out.'.png' }
-    else { set terminal svg size 1400,620 font ',11'; set output out.'.svg' }
+    if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1400,620 font ',11'; set output out.'.png' }
+    else { set terminal svg noenhanced size 1400,620 font ',11'; set output out.'.svg' }
     set multiplot layout 1,2 title sprintf("Model size: what grows with it? (%d workers)", workers) font ',14'
     set title 'throughput'
     set ylabel 'records per second (log scale)'

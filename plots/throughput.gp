@@ -8,8 +8,8 @@ set logscale y
 set xtics (1, 2, 4)
 set xrange [0.7:4.6]
 do for [fmt in "pngcairo svg"] {
-    if (fmt eq 'pngcairo') { set terminal pngcairo size 1100,650 font ',11'; set output out.'.png' }
-    else { set terminal svg size 1100,650 font ',11'; set output out.'.svg' }
+    if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1100,650 font ',11'; set output out.'.png' }
+    else { set terminal svg noenhanced size 1100,650 font ',11'; set output out.'.svg' }
     plot for [i=2:words(strategies)] data using (only(word(strategies,i),'workers')):'rows_med':'rows_min':'rows_max' \
              with yerrorlines lt lt_of(word(strategies,i)) title word(strategies,i), \
          serial_rows with lines lt 1 title 'serial (no workers)'

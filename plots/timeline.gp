@@ -6,8 +6,8 @@ set xlabel 'seconds since start'
 set ylabel 'total PSS, parent + workers (MB)'
 set yrange [0:*]
 do for [fmt in "pngcairo svg"] {
-    if (fmt eq 'pngcairo') { set terminal pngcairo size 1100,650 font ',11'; set output out.'.png' }
-    else { set terminal svg size 1100,650 font ',11'; set output out.'.svg' }
+    if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1100,650 font ',11'; set output out.'.png' }
+    else { set terminal svg noenhanced size 1100,650 font ',11'; set output out.'.svg' }
     plot gf  using 't_s':'total_pss_mb' with lines lt 2 dt 1 title 'global_fork', \
          gft using 't_s':'total_pss_mb' with lines lt 2 dt 2 lw 3 title 'global_fork --touch', \
          sa  using 't_s':'total_pss_mb' with lines lt 5 dt 1 title 'shared_arrays', \

@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+"""Write REPORT.md and its figures from the results files of a sharebench run.
+
+usage: plots/report.py RESULTS_DIR [--report REPORT.md] [--figures DIR] [--no-plots]
+
+Reads what the main job wrote into RESULTS_DIR (every file is optional; a question whose file
+is missing is reported as not measured):
+  compare.csv            all strategies x workers (sharebench compare)
+  touch.csv, timelines/  4 workers with and without --touch, with memory timelines
+  chunks.csv             per_task_serialize and global_fork over chunk sizes
+  sizes-*.csv            the matrix at fixed workers for several model sizes
+  bench_fork.json        fork latency vs heap (Google Benchmark JSON)
+  dataset.txt, spec path, the machine: read from the files and the system
+Aggregates medians with min and max into RESULTS_DIR/agg-*.csv, draws every figure with the
+gnuplot scripts beside this file, and writes the report. Every number in the report is read
+from these files; the prose around them is written by hand.
+"""
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ORDER = ["serial", "global_fork", "module_state", "registry", "shared_arrays",
+         "per_task_serialize", "per_worker_copy", "threads"]
+
+
+def read_rows(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return [r for r in csv.DictReader(f) if r.get("exit_status", "0") == "0"]
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def spread(values):
+    vals = [v for v in values if v == v]  # drop NaN
+    if not vals:
+        return (float("nan"),) * 3
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def group(rows, *keys):
+    out = defaultdict(list)
+    for r in rows:
+        out[tuple(r[k] for k in keys)].append(r)
+    return out
+
+
+def order_key(strategy):
+    return ORDER.index(strategy) if strategy in ORDER else len(ORDER)
+
+
+def fmt(v, digits=0):
+    if v != v:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+
+def cell(values, digits=0):
+    med, lo, hi = spread(values)
+    return f"{fmt(med, digits)} ({fmt(lo, digits)}-{fmt(hi, digits)})"
+
+
+# ---- aggregation ----------------------------------------------------------------------------
+
+def aggregate_matrix(rows, path):
+    """Medians, min, max per (strategy, workers, touch) into a CSV gnuplot reads."""
+    groups = group(rows, "strategy", "workers", "touch")
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["strategy", "workers", "touch", "rows_med", "rows_min", "rows_max",
+                    "copies_med", "copies_min", "copies_max", "pss_med", "model_mb", "runs"])
+        for (s, wk, t), rs in sorted(groups.items(), key=lambda kv: (order_key(kv[0][0]), int(kv[0][1]), kv[0][2])):
+            r = spread([num(x["rows_per_s"]) for x in rs])
+            c = spread([num(x["model_copies"]) for x in rs])
+            p = spread([num(x["pss_peak_mb"]) for x in rs])
+            w.writerow([s, wk, t, *r, *c, p[0], rs[0]["model_mb"], len(rs)])
+    return groups
+
+
+def aggregate_setup(rows, workers, path):
+    groups = group([r for r in rows if r["workers"] in (workers, "0") and r["touch"] == "0"], "strategy")
+    parts = ["build_s", "prepare_s", "start_s", "first_result_s"]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["strategy"] + parts + ["setup_seconds"])
+        for (s,), rs in sorted(groups.items(), key=lambda kv: order_key(kv[0][0])):
+            w.writerow([s] + [spread([num(x[p]) for x in rs])[0] for p in parts]
+                       + [spread([num(x["setup_seconds"]) for x in rs])[0]])
+    return groups
+
+
+def aggregate_chunks(rows, path):
+    groups = group(rows, "strategy", "chunk")
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["strategy", "chunk", "rows_med", "rows_min", "rows_max", "shipped_per_record",
+                    "bytes_shipped_med"])
+        for (s, c), rs in sorted(groups.items(), key=lambda kv: (order_key(kv[0][0]), int(kv[0][1]))):
+            shipped = spread([num(x["bytes_shipped"]) for x in rs])[0]
+            nrows = spread([num(x["rows"]) for x in rs])[0]
+            w.writerow([s, c, *spread([num(x["rows_per_s"]) for x in rs]),
+                        shipped / nrows if nrows else float("nan"), shipped])
+    return groups
+
+
+def aggregate_fork(path_json, path_csv):
+    if not os.path.exists(path_json):
+        return []
+    data = json.load(open(path_json))
+    runs = defaultdict(list)
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") != "iteration" or not b["name"].startswith("BM_ForkExit"):
+            continue
+        heap = int(b["name"].split(":")[-1].split("/")[0])
+        scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")]
+        runs[heap].append(b["real_time"] * scale)
+    out = []
+    with open(path_csv, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["heap_mib", "ms_median", "ms_min", "ms_max", "runs"])
+        for heap in sorted(runs):
+            med, lo, hi = spread(runs[heap])
+            w.writerow([heap, med, lo, hi, len(runs[heap])])
+            out.append((heap, med, lo, hi))
+    return out
+
+
+# ---- figures --------------------------------------------------------------------------------
+
+def gnuplot(script, out, **variables):
+    args = ["gnuplot", "-e", f"out='{out}'"]
+    for k, v in variables.items():
+        args += ["-e", f"{k}='{v}'" if isinstance(v, str) else f"{k}={v}"]
+    args.append(os.path.join(HERE, script))
+    subprocess.run(args, check=True, stdin=subprocess.DEVNULL, cwd=os.path.dirname(HERE))
+    return os.path.basename(out) + ".png"
+
+
+# ---- the report -----------------------------------------------------------------------------
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return "unknown"
+
+
+def machine():
+    cpu = sh("lscpu | sed -n 's/^Model name: *//p'") or platform.processor()
+    mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
+    libs = sh("dpkg-query -W -f='${Package} ${Version}, ' libcsv3 libbenchmark1debian libuuid1 "
+              "libcmocka0 gnuplot-nox 2>/dev/null").rstrip(", ")
+    return [("CPU", cpu), ("online CPUs", str(os.cpu_count())), ("memory", mem),
+            ("kernel", platform.release()), ("compiler", sh("gcc --version | head -n 1")),
+            ("flags", "release preset: -O2 -DNDEBUG -ffp-contract=off -Wall -Wextra -Werror"),
+            ("libraries", libs)]
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def median_of(rows, key, **where):
+    vals = [num(r[key]) for r in rows if all(r.get(k) == str(v) for k, v in where.items())]
+    return spread(vals)[0]
+
+
+def section_throughput(rows, res, figdir, plots, out):
+    if not rows:
+        out.append("## 1. Throughput vs workers\n\nNot measured in this run (no compare.csv).\n")
+        return
+    aggregate_matrix(rows, os.path.join(res, "agg-main.csv"))
+    serial = median_of(rows, "rows_per_s", strategy="serial")
+    workers = sorted({int(r["workers"]) for r in rows if r["workers"] != "0"})
+    body = []
+    for s in sorted({r["strategy"] for r in rows}, key=order_key):
+        cells = []
+        for w in workers:
+            vals = [num(r["rows_per_s"]) for r in rows
+                    if r["strategy"] == s and (r["workers"] == str(w) or s == "serial")]
+            cells.append(cell(vals))
+        body.append([s] + cells)
+    out.append("## 1. Throughput vs workers\n")
+    out.append("Records per second, median (min-max) over the repeats; serial has no workers and "
+               "is the same in every column. Source: `compare.csv`.\n")
+    out.append(table(["strategy"] + [f"{w} workers" for w in workers], body) + "\n")
+    if plots:
+        gnuplot("throughput.gp", os.path.join(figdir, "throughput"),
+                data=os.path.join(res, "agg-main.csv"), serial_rows=serial)
+        out.append("![Throughput vs workers](plots/figures/throughput.png)\n")
+
+
+def section_memory(rows, res, figdir, plots, out):
+    if not rows:
+        return
+    workers = sorted({int(r["workers"]) for r in rows if r["workers"] != "0"})
+    body = []
+    for s in sorted({r["strategy"] for r in rows if r["workers"] != "0"}, key=order_key):
+        body.append([s] + [cell([num(r["model_copies"]) for r in rows
+                                 if r["strategy"] == s and r["workers"] == str(w)], 2)
+                           for w in workers])
+    model_mb = median_of(rows, "model_mb", strategy="serial")
+    out.append("## 2. Memory vs workers, in copies of the model\n")
+    out.append(f"model_copies = (peak PSS summed over parent and workers - the same configuration "
+               f"with a one-token model) / model size ({fmt(model_mb, 1)} MB). Median (min-max). "
+               "Source: `compare.csv`.\n")
+    out.append(table(["strategy"] + [f"{w} workers" for w in workers], body) + "\n")
+    if plots:
+        gnuplot("memory.gp", os.path.join(figdir, "memory"), data=os.path.join(res, "agg-main.csv"))
+        out.append("![Memory vs workers](plots/figures/memory.png)\n")
+
+
+def section_sizes(res, figdir, plots, out):
+    rows = []
+    for name in sorted(os.listdir(res)):
+        if name.startswith("sizes-") and name.endswith(".csv"):
+            rows += read_rows(os.path.join(res, name))
+    out.append("## 3. Throughput and memory vs model size\n")
+    if not rows:
+        out.append("Not measured in this run (no sizes-*.csv).\n")
+        return
+    groups = group(rows, "strategy", "model_mb")
+    agg = os.path.join(res, "agg-sizes.csv")
+    with open(agg, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["strategy", "model_mb", "rows_med", "rows_min", "rows_max",
+                    "copies_med", "copies_min", "copies_max"])
+        for (s, mb), rs in sorted(groups.items(), key=lambda kv: (order_key(kv[0][0]), num(kv[0][1]))):
+            w.writerow([s, mb, *spread([num(x["rows_per_s"]) for x in rs]),
+                        *spread([num(x["model_copies"]) for x in rs])])
+    sizes = sorted({r["model_mb"] for r in rows}, key=num)
+    workers = sorted({r["workers"] for r in rows if r["workers"] != "0"})
+    body = []
+    for s in sorted({r["strategy"] for r in rows}, key=order_key):
+        body.append([s] + [cell([num(r["rows_per_s"]) for r in groups.get((s, mb), [])]) + " / " +
+                           cell([num(r["model_copies"]) for r in groups.get((s, mb), [])], 2)
+                           for mb in sizes])
+    out.append(f"Records per second / model copies, median (min-max), {', '.join(workers)} workers. "
+               "Source: `sizes-*.csv`.\n")
+    out.append(table(["strategy"] + [f"{fmt(num(mb), 1)} MB model" for mb in sizes], body) + "\n")
+    if plots:
+        gnuplot("sizes.gp", os.path.join(figdir, "sizes"), data=agg, workers=int(workers[0]))
+        out.append("![Model size](plots/figures/sizes.png)\n")
+
+
+def section_touch(res, figdir, plots, out):
+    rows = read_rows(os.path.join(res, "touch.csv"))
+    out.append("## 4. Copy-on-write: memory over a run, with and without --touch\n")
+    if not rows:
+        out.append("Not measured in this run (no touch.csv).\n")
+        return
+    body = []
+    for (s, t), rs in sorted(group(rows, "strategy", "touch").items(), key=lambda kv: (kv[0][1], order_key(kv[0][0]))):
+        body.append([s, "yes" if t == "1" else "no", cell([num(r["model_copies"]) for r in rs], 2),
+                     cell([num(r["pss_peak_mb"]) for r in rs], 1), cell([num(r["minor_faults"]) for r in rs]),
+                     cell([num(r["rows_per_s"]) for r in rs])])
+    w = rows[0]["workers"]
+    out.append(f"{w} workers. --touch makes classify write a visit counter into every model entry it "
+               "reads, as CPython's reference counts do. Source: `touch.csv`, `timelines/`.\n")
+    out.append(table(["strategy", "touch", "model copies", "peak PSS MB", "workers' minor faults",
+                      "records/s"], body) + "\n")
+    tl = os.path.join(res, "timelines")
+    files = {k: os.path.join(tl, f"{s}-w{w}-c256-t{t}-r1.csv")
+             for k, s, t in [("gf", "global_fork", 0), ("gft", "global_fork", 1),
+                             ("sa", "shared_arrays", 0), ("sat", "shared_arrays", 1)]}
+    if plots and all(os.path.exists(p) for p in files.values()):
+        gnuplot("timeline.gp", os.path.join(figdir, "timeline"), **files)
+        out.append("![Memory over time](plots/figures/timeline.png)\n")
+
+
+def section_chunks(res, figdir, plots, out):
+    rows = read_rows(os.path.join(res, "chunks.csv"))
+    out.append("## 5. per_task_serialize: bytes shipped and speed vs chunk size\n")
+    if not rows:
+        out.append("Not measured in this run (no chunks.csv).\n")
+        return
+    agg = os.path.join(res, "agg-chunks.csv")
+    groups = aggregate_chunks(rows, agg)
+    body = []
+    for (s, c), rs in sorted(groups.items(), key=lambda kv: (order_key(kv[0][0]), int(kv[0][1]))):
+        shipped = spread([num(x["bytes_shipped"]) for x in rs])[0]
+        body.append([s, c, cell([num(x["rows_per_s"]) for x in rs]), fmt(shipped / 1e6, 1),
+                     fmt(shipped / max(1.0, spread([num(x["rows"]) for x in rs])[0]))])
+    out.append(f"{rows[0]['workers']} workers; per_task_serialize on its first "
+               f"{rows[0]['limit']} records. Source: `chunks.csv`.\n")
+    out.append(table(["strategy", "chunk", "records/s", "MB shipped", "bytes shipped per record"], body) + "\n")
+    if plots:
+        gnuplot("chunks.gp", os.path.join(figdir, "chunks"), data=agg)
+        out.append("![Chunk size](plots/figures/chunks.png)\n")
+
+
+def section_setup(rows, res, figdir, plots, out):
+    if not rows:
+        return
+    workers = "2" if any(r["workers"] == "2" for r in rows) else rows[-1]["workers"]
+    agg = os.path.join(res, "agg-setup.csv")
+    groups = aggregate_setup(rows, workers, agg)
+    body = []
+    for (s,), rs in sorted(groups.items(), key=lambda kv: order_key(kv[0][0])):
+        body.append([s] + [fmt(spread([num(x[p]) for x in rs])[0] * 1000, 1)
+                           for p in ["build_s", "prepare_s", "start_s", "first_result_s", "setup_seconds"]])
+    out.append("## 6. Setup: what each strategy pays before results flow\n")
+    out.append(f"Milliseconds, medians, {workers} workers (serial: none). setup = build + prepare + "
+               "start. Source: `compare.csv`.\n")
+    out.append(table(["strategy", "model build", "prepare", "worker start", "first result", "setup"], body) + "\n")
+    if plots:
+        gnuplot("setup.gp", os.path.join(figdir, "setup"), data=agg, workers=int(workers))
+        out.append("![Setup time](plots/figures/setup.png)\n")
+
+
+def section_fork(res, figdir, plots, out):
+    out.append("## 7. What fork() costs a parent with a large heap\n")
+    fork = aggregate_fork(os.path.join(res, "bench_fork.json"), os.path.join(res, "fork.csv"))
+    if not fork:
+        out.append("Not measured in this run (no bench_fork.json).\n")
+        return
+    out.append("fork() plus child exit, milliseconds, median (min-max) over the benchmark's runs. "
+               "Source: `bench_fork.json`.\n")
+    out.append(table(["parent heap (MiB)", "fork + exit (ms)"],
+                     [[h, f"{fmt(m, 2)} ({fmt(lo, 2)}-{fmt(hi, 2)})"] for h, m, lo, hi in fork]) + "\n")
+    if plots:
+        gnuplot("fork.gp", os.path.join(figdir, "fork"), data=os.path.join(res, "fork.csv"))
+        out.append("![fork latency](plots/figures/fork.png)\n")
+
+
+def lessons(rows, res, out):
+    """Claims, each with the measured number behind it (computed here, never typed in)."""
+    out.append("## Lessons: which strategy when\n")
+    items = []
+    if rows:
+        wmax = str(max(int(r["workers"]) for r in rows))
+        serial = median_of(rows, "rows_per_s", strategy="serial")
+        thr = median_of(rows, "rows_per_s", strategy="threads", workers=wmax)
+        best = {s: median_of(rows, "rows_per_s", strategy=s, workers=wmax)
+                for s in ["global_fork", "module_state", "registry", "shared_arrays"]}
+        items.append(
+            f"**Sharing the model costs processes almost nothing in speed.** With {wmax} workers, "
+            + ", ".join(f"{s} {fmt(v)}" for s, v in best.items())
+            + f" records/s against threads' {fmt(thr)} (the ceiling: one address space) and "
+            f"serial's {fmt(serial)} (Figure 1). Speed is decided by the pool and the cores, not by "
+            "how a worker reaches a read-only model.")
+        c1 = median_of(rows, "model_copies", strategy="per_worker_copy", workers="1")
+        cN = median_of(rows, "model_copies", strategy="per_worker_copy", workers=wmax)
+        sa = median_of(rows, "model_copies", strategy="shared_arrays", workers=wmax)
+        gf = median_of(rows, "model_copies", strategy="global_fork", workers=wmax)
+        items.append(
+            f"**per_worker_copy pays memory linearly:** {fmt(c1, 2)} model copies with 1 worker, "
+            f"{fmt(cN, 2)} with {wmax}, where global_fork holds {fmt(gf, 2)} and shared_arrays "
+            f"{fmt(sa, 2)} (Figure 2). Use it when the model is small or workers must share nothing.")
+        pts = median_of(rows, "rows_per_s", strategy="per_task_serialize", workers=wmax)
+        items.append(
+            f"**Never ship the model with the task.** per_task_serialize classified {fmt(pts)} "
+            f"records/s with {wmax} workers, {fmt(best['global_fork'] / pts if pts else float('nan'), 0)}x "
+            "slower than global_fork, because every chunk carries and rebuilds the whole model "
+            "(Figures 1 and 5). It is what `pool.map(obj.method, rows)` does silently.")
+    touch = read_rows(os.path.join(res, "touch.csv"))
+    if touch:
+        g0 = median_of(touch, "model_copies", strategy="global_fork", touch=0)
+        g1 = median_of(touch, "model_copies", strategy="global_fork", touch=1)
+        s1 = median_of(touch, "model_copies", strategy="shared_arrays", touch=1)
+        f1 = median_of(touch, "minor_faults", strategy="global_fork", touch=1)
+        items.append(
+            f"**Copy-on-write is only free while nobody writes.** global_fork held {fmt(g0, 2)} "
+            f"copies; with --touch (a write per entry read, as reference counts do) it held "
+            f"{fmt(g1, 2)}, after {fmt(f1)} minor faults in its workers, each a copied page. "
+            f"shared_arrays stayed at {fmt(s1, 2)}: its image is read-only, so its workers keep "
+            "such counters privately (Figure 4). In CPython, this is the case for "
+            "shared_memory/numpy over fork-inherited objects.")
+    fork = aggregate_fork(os.path.join(res, "bench_fork.json"), os.path.join(res, "fork.csv"))
+    if fork:
+        big = fork[-1]
+        items.append(
+            f"**fork() is not free for a big parent:** {fmt(fork[0][1], 2)} ms at {fork[0][0]} MiB of "
+            f"heap, {fmt(big[1], 1)} ms at {big[0]} MiB (page tables are copied, pages are not), once "
+            "per worker (Figure 7).")
+    items.append(
+        "**When to use which:** threads where the language allows (no GIL); global_fork or "
+        "module_state for a read-only model in a forked pool (module_state when the coupling "
+        "should be an interface); registry when tasks must name one of several models; "
+        "shared_arrays when memory decides, when anything writes near the model, or when workers "
+        "are not forked from the builder; per_worker_copy for small models or isolation; never "
+        "per_task_serialize for a large model.")
+    out.append("\n".join(f"{i + 1}. {t}" for i, t in enumerate(items)) + "\n")
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if len(argv) >= 2 else 2
+    res = argv[1]
+    report = argv[argv.index("--report") + 1] if "--report" in argv else "REPORT.md"
+    figdir = argv[argv.index("--figures") + 1] if "--figures" in argv else os.path.join(HERE, "figures")
+    plots = "--no-plots" not in argv
+    os.makedirs(figdir, exist_ok=True)
+    rows = read_rows(os.path.join(res, "compare.csv"))
+    out = ["# sharebench: measured results\n",
+           "Produced by `bash scripts/main.sh` from the files in `results/`; every number below is "
+           "read from them by `plots/report.py` (medians over repeated runs, with min and max). "
+           "Each run is a fresh `sharebench run` process; configurations are interleaved so that a "
+           "shared machine's drift spreads over all of them.\n",
+           "## Machine\n", table(["", ""], machine()) + "\n"]
+    dataset = os.path.join(res, "dataset.txt")
+    if os.path.exists(dataset):
+        out += ["## Dataset and spec\n", open(dataset).read().strip() + "\n"]
+    section_throughput(rows, res, figdir, plots, out)
+    section_memory(rows, res, figdir, plots, out)
+    section_sizes(res, figdir, plots, out)
+    section_touch(res, figdir, plots, out)
+    section_chunks(res, figdir, plots, out)
+    section_setup(rows, res, figdir, plots, out)
+    section_fork(res, figdir, plots, out)
+    lessons(rows, res, out)
+    with open(report, "w") as f:
+        f.write("\n".join(out))
+    print(f"report: {report}; figures: {figdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
