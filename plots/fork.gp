@@ -6,6 +6,7 @@ set title "fork() + child exit vs the parent's resident heap (bench_fork)" font 
 set xlabel 'parent heap (MiB, log scale)'
 set ylabel 'milliseconds per fork + exit (log scale)'
 set logscale xy
+set xrange [7:3000]
 set key inside top left box opaque
 do for [fmt in "pngcairo svg"] {
     if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1000,620 font ',11'; set output out.'.png' }

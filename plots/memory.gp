@@ -1,7 +1,7 @@
 # 2. How much memory does each strategy cost, in copies of the model, as workers are added?
 load 'plots/style.gp'
 set title "Memory vs workers: how many copies of the model does each strategy hold?" font ',14'
-set xlabel 'workers'
+set xlabel 'workers (points shifted sideways slightly per strategy)'
 set ylabel 'model copies: (peak total PSS - empty-model run) / model size'
 set xtics (1, 2, 4)
 set xrange [0.7:4.6]
@@ -9,6 +9,6 @@ set yrange [0:*]
 do for [fmt in "pngcairo svg"] {
     if (fmt eq 'pngcairo') { set terminal pngcairo noenhanced size 1100,650 font ',11'; set output out.'.png' }
     else { set terminal svg noenhanced size 1100,650 font ',11'; set output out.'.svg' }
-    plot for [i=2:words(strategies)] data using (only(word(strategies,i),'workers')):'copies_med':'copies_min':'copies_max' \
-             with yerrorlines lt lt_of(word(strategies,i)) title word(strategies,i)
+    plot for [i=2:words(strategies)] data using (only(word(strategies,i),'workers') + dodge(word(strategies,i))):'copies_med':'copies_min':'copies_max' \
+             with yerrorlines lt lt_of(word(strategies,i)) title label(word(strategies,i))
 }

@@ -249,8 +249,12 @@ def section_sizes(res, figdir, plots, out):
         body.append([s] + [cell([num(r["rows_per_s"]) for r in groups.get((s, mb), [])]) + " / " +
                            cell([num(r["model_copies"]) for r in groups.get((s, mb), [])], 2)
                            for mb in sizes])
+    note = ""
+    if sizes and num(sizes[0]) < 1:
+        note = (f" For the {fmt(num(sizes[0]), 2)} MB model, copies divide a few hundred kB of "
+                "run-to-run noise by a tiny size: read them as noise, not as costs.")
     out.append(f"Records per second / model copies, median (min-max), {', '.join(workers)} workers. "
-               "Source: `sizes-*.csv`.\n")
+               f"Source: `sizes-*.csv`.{note}\n")
     out.append(table(["strategy"] + [f"{fmt(num(mb), 1)} MB model" for mb in sizes], body) + "\n")
     if plots:
         gnuplot("sizes.gp", os.path.join(figdir, "sizes"), data=agg, workers=int(workers[0]))
@@ -270,7 +274,9 @@ def section_touch(res, figdir, plots, out):
                      cell([num(r["rows_per_s"]) for r in rs])])
     w = rows[0]["workers"]
     out.append(f"{w} workers. --touch makes classify write a visit counter into every model entry it "
-               "reads, as CPython's reference counts do. Source: `touch.csv`, `timelines/`.\n")
+               "reads, as CPython's reference counts do. Source: `touch.csv`, `timelines/`. In the "
+               "timeline, shared memory that no process maps yet (the image just written, before "
+               "workers read it) is in nobody's PSS: that is the short dip at the start.\n")
     out.append(table(["strategy", "touch", "model copies", "peak PSS MB", "workers' minor faults",
                       "records/s"], body) + "\n")
     tl = os.path.join(res, "timelines")

@@ -12,13 +12,13 @@ do for [fmt in "pngcairo svg"] {
     set logscale y
     set key inside bottom left box opaque
     plot for [i=1:words(strategies)] data using (only(word(strategies,i),'model_mb')):'rows_med':'rows_min':'rows_max' \
-         with yerrorlines lt lt_of(word(strategies,i)) title word(strategies,i)
+         with yerrorlines lt lt_of(word(strategies,i)) title label(word(strategies,i))
     set title 'memory'
     set ylabel 'model copies'
     unset logscale y
     set yrange [0:*]
-    set key inside top left box opaque
+    set key inside center right box opaque
     plot for [i=1:words(strategies)] data using (only(word(strategies,i),'model_mb')):'copies_med':'copies_min':'copies_max' \
-         with yerrorlines lt lt_of(word(strategies,i)) title word(strategies,i)
+         with yerrorlines lt lt_of(word(strategies,i)) title label(word(strategies,i))
     unset multiplot
 }
