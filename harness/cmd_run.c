@@ -1,12 +1,14 @@
 /* cmd_run.c - `sharebench run`: classify a records file with one strategy. */
 #include "baseline.h"
 #include "cli.h"
+#include "interrupt.h"
 #include "pool.h"
 #include "records.h"
 #include "run.h"
 #include "sink.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,15 +172,25 @@ int cmd_run(int argc, char **argv)
     int rc = parse_run_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
+    interrupt_install();
     if (a.opt.baseline_mb < 0 && !a.no_baseline && a.opt.sample_ms) {
         struct error why;
         a.opt.baseline_mb = baseline_measure(&a.opt, &why);
         if (a.opt.baseline_mb < 0)
             fprintf(stderr, "sharebench run: no baseline, model_copies will be nan: %s\n", why.msg);
     }
-    struct run_stats stats;
+    struct run_stats stats = {0};
     struct error err;
-    enum run_result result = run(&a.opt, &stats, &err);
+    enum run_result result = interrupt_signal() ? RUN_FAILED : run(&a.opt, &stats, &err);
+    if (interrupt_signal()) {
+        fprintf(stderr,
+                "sharebench run: interrupted by %s after %llu results and %llu "
+                "rejected records%s%s\n",
+                strsignal(interrupt_signal()), (unsigned long long)stats.rows,
+                (unsigned long long)stats.rejected, a.opt.output_path ? "; results so far in " : "",
+                a.opt.output_path ? a.opt.output_path : "");
+        return 128 + interrupt_signal();
+    }
     if (result != RUN_OK) {
         fprintf(stderr, "sharebench run: %s\n", err.msg);
         return result == RUN_BAD_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;

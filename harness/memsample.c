@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "memsample.h"
 
+#include "interrupt.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -138,6 +140,16 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
+/* The sampling thread takes no signals: they are for the main thread (interrupt.h). */
+static int start_thread(struct memsampler *s)
+{
+    sigset_t old;
+    interrupt_block(&old);
+    int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+    interrupt_restore(&old);
+    return rc;
+}
+
 struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
                                     unsigned columns, struct error *err)
 {
@@ -161,7 +173,7 @@ struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_p
             fprintf(s->timeline, ",w%u_pss_mb", i);
         fputc('\n', s->timeline);
     }
-    int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+    int rc = start_thread(s);
     if (rc != 0) {
         errno = rc;
         error_errno(err, "memory sampler: pthread_create");
@@ -186,7 +198,7 @@ void memsampler_pause(struct memsampler *s)
 int memsampler_resume(struct memsampler *s, struct error *err)
 {
     s->stopping = false;
-    int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+    int rc = start_thread(s);
     if (rc != 0) {
         errno = rc;
         s->stopping = true; /* no thread: stop must not join one */

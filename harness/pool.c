@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
 #include "pool.h"
 
+#include "interrupt.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -116,19 +117,19 @@ static void *run_thread(void *arg)
     return NULL;
 }
 
-static int start_worker(struct pool *p, struct pool_worker *w, struct error *err)
+static int start_thread(struct pool_worker *w, struct error *err)
 {
-    if (make_pipes(w, err) != 0)
-        return -1;
-    if (is_threads(p)) {
-        int rc = pthread_create(&w->thread, NULL, run_thread, w);
-        if (rc != 0) {
-            errno = rc;
-            return error_errno(err, "pthread_create");
-        }
-        w->running = true;
-        return 0;
+    int rc = pthread_create(&w->thread, NULL, run_thread, w);
+    if (rc != 0) {
+        errno = rc;
+        return error_errno(err, "pthread_create");
     }
+    w->running = true;
+    return 0;
+}
+
+static int start_process(struct pool *p, struct pool_worker *w, struct error *err)
+{
     fflush(NULL); /* nothing buffered may be written twice */
     pid_t pid = fork();
     if (pid < 0)
@@ -140,6 +141,19 @@ static int start_worker(struct pool *p, struct pool_worker *w, struct error *err
     close_fd(&w->worker_task_fd);
     close_fd(&w->worker_result_fd);
     return 0;
+}
+
+static int start_worker(struct pool *p, struct pool_worker *w, struct error *err)
+{
+    if (make_pipes(w, err) != 0)
+        return -1;
+    /* Workers inherit a mask with SIGINT and SIGTERM blocked: a Ctrl-C reaches the whole
+     * process group, and only the parent decides how the run ends (interrupt.h). */
+    sigset_t old;
+    interrupt_block(&old);
+    int rc = is_threads(p) ? start_thread(w, err) : start_process(p, w, err);
+    interrupt_restore(&old);
+    return rc;
 }
 
 struct pool *pool_start(const struct pool_options *opt, const struct strategy *strategy,
@@ -443,6 +457,8 @@ static int wait_and_move(struct pool *p, struct sink *sink, struct error *err)
 int pool_run(struct pool *p, struct record_reader *reader, struct sink *sink, struct error *err)
 {
     for (;;) {
+        if (interrupt_signal())
+            return error_set(err, "interrupted by %s", strsignal(interrupt_signal()));
         if (fill_workers(p, reader, sink, err) != 0)
             return -1;
         for (unsigned i = 0; i < p->n; i++)

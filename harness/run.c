@@ -2,11 +2,13 @@
 #include "run.h"
 
 #include "image.h"
+#include "interrupt.h"
 #include "pool.h"
 #include "records.h"
 #include "sink.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -39,6 +41,10 @@ static int stream_in_process(struct run_ctx *run, struct record_reader *reader, 
     struct classifier c;
     int rc = s->resolve(ctx, NULL, 0, &c, err);
     for (uint64_t taken = 0; rc == 0 && (opt->limit == 0 || taken < opt->limit); taken++) {
+        if (interrupt_signal()) {
+            rc = error_set(err, "interrupted by %s", strsignal(interrupt_signal()));
+            break;
+        }
         struct record rec;
         struct rejection rej;
         enum record_status st = record_reader_next(reader, &rec, &rej, err);
@@ -125,8 +131,12 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
     int rc = opt->strategy->kind == STRATEGY_IN_PROCESS
                  ? stream_in_process(run, reader, &sink, err)
                  : stream_through_pool(run, reader, &sink, err);
+    /* An interrupted run keeps what it has: every result line written is a whole chunk's. */
+    struct error commit_err;
     if (rc == 0)
         rc = sink_commit(&sink, err);
+    else if (interrupt_signal())
+        sink_commit(&sink, &commit_err);
     else
         sink_discard(&sink);
     stats->seconds = now_seconds() - started - stats->start_seconds;

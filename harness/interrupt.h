@@ -1,0 +1,25 @@
+/* interrupt.h - SIGINT and SIGTERM stop a run cleanly instead of killing it.
+ *
+ * The handler only records the signal; the run notices at its next step (the pool's poll
+ * returns EINTR at once, the serial loop checks per record), stops reading, ends and reaps
+ * its workers, keeps the results it has, and the command exits 128 + the signal (130, 143).
+ * Only the main thread takes the signals: worker processes and every other thread block
+ * them, so the parent alone decides how the run ends.
+ */
+#ifndef SHAREBENCH_INTERRUPT_H
+#define SHAREBENCH_INTERRUPT_H
+
+#include <signal.h>
+
+/* Install the handlers (in the main thread, before any other thread starts). */
+void interrupt_install(void);
+
+/* The signal that asked the run to stop, or 0. */
+int interrupt_signal(void);
+
+/* Block SIGINT and SIGTERM in the calling thread (and in the threads and processes it then
+ * creates); with old, save the previous mask for interrupt_restore. */
+void interrupt_block(sigset_t *old);
+void interrupt_restore(const sigset_t *old);
+
+#endif

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SIGINT or SIGTERM at a random moment stops a run of every strategy cleanly: exit 130 or
+# 143 (or 0 if the run had already finished), the results file holds exactly the results the
+# message reports, no temporary file is left, and no process survives the run.
+# usage: interrupt.sh SHAREBENCH SPEC WORK
+set -eu
+SHAREBENCH=$1 SPEC=$2 WORK=$3
+mkdir -p "$WORK"
+. "$(dirname "$0")/lib.sh"
+
+data="$WORK/input.csv"
+[ -s "$data" ] || "$SHAREBENCH" gen --spec "$SPEC" --rows 300000 --seed 4 --quiet --output "$data"
+seed=${INTERRUPT_SEED:-$$}
+RANDOM=$seed
+echo "random moments from seed $seed"
+
+round=0
+for strategy in serial global_fork module_state registry shared_arrays per_task_serialize \
+  per_worker_copy threads; do
+  for sig in INT TERM; do
+    round=$((round + 1))
+    results="$WORK/results-$round.csv"
+    rm -f "$results" "$results".tmp*
+    set +e
+    "$SHAREBENCH" run --spec "$SPEC" --input "$data" --strategy "$strategy" --workers 2 \
+      --output "$results" >"$WORK/out" 2>"$WORK/err" &
+    parent=$!
+    sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+    kill -"$sig" "$parent" 2>/dev/null
+    for _ in $(seq 1 200); do kill -0 "$parent" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$parent" 2>/dev/null; then
+      fail "$strategy SIG$sig: still running 10 s after the signal"
+      kill -9 "$parent"
+    fi
+    wait "$parent"
+    rc=$?
+    set -e
+    what="$strategy SIG$sig"
+    want=$([ "$sig" = INT ] && echo 130 || echo 143)
+    if [ "$rc" = 0 ]; then
+      echo "$what: finished before the signal"
+      continue
+    fi
+    expect_eq "$what exit" "$want" "$rc"
+    message=$(grep 'interrupted by' "$WORK/err" || true)
+    [ -n "$message" ] || fail "$what: no interruption message: $(tail -n 2 "$WORK/err")"
+    reported=$(sed -n 's/.*after \([0-9]*\) results.*/\1/p' <<<"$message")
+    if [ -e "$results" ]; then
+      expect_eq "$what results file lines" "$((reported + 1))" "$(wc -l <"$results")"
+    else
+      expect_eq "$what results with no file" 0 "$reported"
+    fi
+    ls "$WORK" | grep -q '\.tmp' && fail "$what: a temporary file was left"
+    left=$(pgrep -f -- "--input $data" || true)
+    [ -z "$left" ] || { fail "$what: processes left: $left"; kill -9 $left; }
+    echo "$what: exit $rc after $reported results"
+  done
+done
+finish
