@@ -32,6 +32,11 @@ static size_t bucket_of(const struct model *m, token_key key)
  * it. Asked of the allocator itself, so the count is true for the malloc in use. */
 static size_t block_cost(size_t size)
 {
+    /* Large blocks are mapped pages of their own (glibc's mmap threshold starts at 128 KiB):
+     * their cost is the size with its header, rounded up to a page. Never probe those: a
+     * bucket array can be gigabytes. */
+    if (size >= 128 * 1024)
+        return (size + 2 * sizeof(size_t) + 4095) & ~(size_t)4095;
 #ifdef __GLIBC__
     void *p = xmalloc(size);
     size_t cost = malloc_usable_size(p) + sizeof(size_t);

@@ -169,6 +169,38 @@ static enum run_result prepare_and_stream(struct run_ctx *run, struct spec *spec
     return rc;
 }
 
+/* MemAvailable from /proc/meminfo, in bytes; 0 if unknown. */
+static uint64_t memory_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    char line[128];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+/* Refuse, before building anything, a model this machine cannot hold: one copy for every
+ * strategy, one per worker for per_worker_copy (each builds its own). */
+static int check_memory(const struct run_options *opt, const struct spec *spec,
+                        const struct run_stats *stats, struct error *err)
+{
+    uint64_t avail = memory_available();
+    bool own_copies = strcmp(opt->strategy->name, "per_worker_copy") == 0;
+    double need = (double)stats->model_bytes * (own_copies ? opt->workers : 1);
+    if (avail == 0 || need <= (double)avail)
+        return 0;
+    return error_set(err,
+                     "%s: a model of %u tokens x %u classes takes %.0f MB%s, more than the "
+                     "%.0f MB this machine has available: use a smaller vocab%s",
+                     opt->spec_path, spec->vocab, spec->classes, need / 1e6,
+                     own_copies ? " (one per worker)" : "", (double)avail / 1e6,
+                     own_copies ? " or fewer workers" : "");
+}
+
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err)
 {
     memset(stats, 0, sizeof *stats);
@@ -179,6 +211,10 @@ enum run_result run(const struct run_options *opt, struct run_stats *stats, stru
     spec.touch = opt->touch;
     stats->model_bytes = model_estimate_bytes(&spec);
     stats->image_bytes = image_size_for_spec(&spec);
+    if (check_memory(opt, &spec, stats, err) != 0) {
+        spec_free(&spec);
+        return RUN_BAD_INPUT;
+    }
     struct run_ctx run = {.opt = opt, .stats = stats};
     if (opt->sample_ms) {
         unsigned columns = opt->strategy->kind == STRATEGY_PROCESSES ? opt->workers : 0;

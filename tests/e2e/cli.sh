@@ -60,6 +60,13 @@ printf 'seed,1\nvocab,10\nclasses,2\nrule,user,5,x\n' >"$WORK/bad-spec.csv"
 check_usage "bad-spec.csv: rule 1: class 5 is not below classes (2)" run --spec "$WORK/bad-spec.csv" --input "$tiny_records"
 check_usage "cannot open spec" gen --spec "$WORK/missing-spec.csv" --output "$WORK/x"
 
+# A model that cannot fit in memory is refused before anything is built.
+printf 'seed,1\nvocab,4294967295\nclasses,256\n' >"$WORK/huge-spec.csv"
+check_usage "more than the" run --spec "$WORK/huge-spec.csv" --input "$tiny_records" --no-baseline
+printf 'seed,1\nvocab,40000000\nclasses,256\n' >"$WORK/big-spec.csv"
+check_usage "(one per worker)" run --spec "$WORK/big-spec.csv" --input "$tiny_records" \
+  --strategy per_worker_copy --workers 1000 --no-baseline
+
 # A good run: the summary is the last line, in both forms.
 run_sb run --spec "$tiny_spec" --input "$tiny_records"
 expect_eq "run exit" 0 "$rc"
