@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The tests: install what is missing, then build and run the whole suite with gcc under
 # AddressSanitizer + UndefinedBehaviorSanitizer (the dev preset) and again with clang, both
-# with warnings as errors.
+# with warnings as errors, then the threaded parts under ThreadSanitizer (the tsan preset).
 #
-# usage: scripts/test.sh [PRESET...]     (default: dev clang)
+# usage: scripts/test.sh [PRESET...]     (default: dev clang tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(dev clang)
+[ ${#presets[@]} -gt 0 ] || presets=(dev clang tsan)
 
 bash scripts/install-deps
 for preset in "${presets[@]}"; do
