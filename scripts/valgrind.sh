@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# valgrind memcheck over an end-to-end run of every strategy (release build, workers traced
+# too): any memory error or any definitely/indirectly lost block fails.
+# usage: scripts/valgrind.sh     (after a release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sb=build/release/harness/sharebench
+conf=tests/conformance
+failed=0
+for strategy in $("$sb" list | awk '{print $1}'); do
+  set +e
+  valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+    --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+    "$sb" run --spec "$conf/spec-small.csv" --input "$conf/records-small.csv" \
+    --strategy "$strategy" --workers 2 --chunk 512 --no-baseline \
+    --output /tmp/sharebench-valgrind-$$.csv >/tmp/sharebench-valgrind-$$.out 2>/tmp/sharebench-valgrind-$$.err
+  rc=$?
+  set -e
+  checksum=$(tail -n 1 /tmp/sharebench-valgrind-$$.out | tr ' ' '\n' | sed -n 's/^checksum=//p')
+  if [ "$rc" != 0 ] || [ "$checksum" != ab820bfec220a09b ]; then
+    failed=1
+    echo "valgrind: $strategy FAILED (exit $rc, checksum '$checksum')"
+    grep -E '==[0-9]+==' /tmp/sharebench-valgrind-$$.err | head -n 30
+  else
+    echo "valgrind: $strategy clean"
+  fi
+done
+rm -f /tmp/sharebench-valgrind-$$.*
+exit $failed
