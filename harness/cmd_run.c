@@ -198,5 +198,12 @@ int cmd_run(int argc, char **argv)
     struct summary sm = {0};
     run_summary(&a.opt, &stats, &sm);
     summary_print(&sm, stdout, a.json);
+    if (stats.failed) {
+        fprintf(stderr,
+                "sharebench run: %llu records failed: their chunk killed workers again "
+                "and again (lines above)\n",
+                (unsigned long long)stats.failed);
+        return EXIT_FAILURE_RUN;
+    }
     return EXIT_OK;
 }

@@ -20,6 +20,21 @@
 
 #define PIPE_SIZE (1 << 20) /* fewer, larger writes; the kernel may give less */
 
+/* A task in flight, kept until its results come back whole: if its worker dies, it is sent
+ * again to another, so no record is lost and none is counted twice. */
+struct task {
+    uint64_t seq;
+    struct buf bytes; /* the encoded task, exactly as sent */
+    uint64_t *lines;  /* the line where each of its records starts, to report failures */
+    uint32_t records;
+    unsigned attempts; /* workers that died holding it */
+    int last_signal;   /* how the last of them died */
+    struct task *next; /* in the queue to send again */
+};
+
+/* After this many workers died holding a chunk, its records are reported as failed. */
+#define TASK_ATTEMPTS 3
+
 struct pool_worker {
     unsigned index;
     pid_t pid;                            /* processes */
@@ -30,7 +45,7 @@ struct pool_worker {
     int worker_task_fd, worker_result_fd; /* the worker's ends */
     struct buf out;                       /* task bytes not yet written */
     struct buf in;                        /* result bytes not yet parsed */
-    uint64_t seqs[64];                    /* tasks in flight, oldest first (a ring) */
+    struct task *tasks[64];               /* tasks in flight, oldest first (a ring) */
     unsigned head, in_flight;
     struct pool *pool;
     struct rusage usage; /* threads: filled by the thread itself as it ends */
@@ -47,6 +62,7 @@ struct pool {
     double first_sent;
     struct pool_stats stats;
     struct sigaction old_sigpipe;
+    struct task *retry; /* chunks whose worker died, to send again */
 };
 
 static bool is_threads(const struct pool *p)
@@ -169,8 +185,8 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
     p->opt = *opt;
     if (p->opt.in_flight == 0)
         p->opt.in_flight = POOL_IN_FLIGHT;
-    if (p->opt.in_flight > sizeof p->w[0].seqs / sizeof p->w[0].seqs[0])
-        p->opt.in_flight = sizeof p->w[0].seqs / sizeof p->w[0].seqs[0];
+    if (p->opt.in_flight > sizeof p->w[0].tasks / sizeof p->w[0].tasks[0])
+        p->opt.in_flight = sizeof p->w[0].tasks / sizeof p->w[0].tasks[0];
     p->config = (struct worker_config){strategy, state, opt->want_lines};
     p->n = opt->workers;
     p->w = xcalloc(p->n, sizeof *p->w);
@@ -216,8 +232,9 @@ static struct pool_worker *worker_with_room(struct pool *p)
 /* Read up to a chunk of records into w's output as one task. Rejected records go to the
  * sink as they are met. Returns the number of records packed, or -1 on a read error. */
 static int pack_records(struct pool *p, struct record_reader *reader, struct sink *sink,
-                        struct buf *out, struct error *err)
+                        struct task *t, struct error *err)
 {
+    struct buf *out = &t->bytes;
     uint32_t packed = 0;
     while (packed < p->opt.chunk && (p->opt.limit == 0 || p->taken < p->opt.limit)) {
         struct record rec;
@@ -233,6 +250,8 @@ static int pack_records(struct pool *p, struct record_reader *reader, struct sin
             continue;
         }
         task_add_record(out, &rec);
+        t->lines = xrealloc(t->lines, (packed + 1) * sizeof *t->lines);
+        t->lines[packed] = rec.line;
         packed++;
     }
     if (packed < p->opt.chunk)
@@ -240,29 +259,61 @@ static int pack_records(struct pool *p, struct record_reader *reader, struct sin
     return (int)packed;
 }
 
+static void task_free(struct task *t)
+{
+    buf_free(&t->bytes);
+    free(t->lines);
+    free(t);
+}
+
+/* Queue t's bytes for w and count it in flight there. */
+static void dispatch(struct pool *p, struct pool_worker *w, struct task *t)
+{
+    buf_append(&w->out, t->bytes.data, t->bytes.len); /* tasks are 8-byte multiples */
+    w->tasks[(w->head + w->in_flight) % p->opt.in_flight] = t;
+    w->in_flight++;
+    if (p->first_sent == 0)
+        p->first_sent = now_seconds();
+}
+
+/* Read the next chunk of records into a task. Returns it, or NULL at the end of the input
+ * (*failed set on a read error). */
+static struct task *next_task(struct pool *p, struct record_reader *reader, struct sink *sink,
+                              bool *failed, struct error *err)
+{
+    const struct strategy *s = p->config.strategy;
+    struct task *t = xcalloc(1, sizeof *t);
+    t->seq = p->next_seq;
+    task_begin(&t->bytes, t->seq);
+    if (s->payload && s->payload(p->config.state, t->seq, &t->bytes, err) != 0) {
+        *failed = true;
+        task_free(t);
+        return NULL;
+    }
+    size_t payload_len = t->bytes.len - sizeof(struct task_header);
+    int packed = pack_records(p, reader, sink, t, err);
+    if (packed <= 0) {
+        *failed = packed < 0;
+        task_free(t);
+        return NULL;
+    }
+    t->records = (uint32_t)packed;
+    task_end(&t->bytes, 0, payload_len, t->records);
+    p->next_seq++;
+    p->stats.payload_bytes += payload_len;
+    p->stats.record_bytes += t->bytes.len - sizeof(struct task_header) - payload_len;
+    p->stats.chunks++;
+    return t;
+}
+
 static int send_chunk(struct pool *p, struct pool_worker *w, struct record_reader *reader,
                       struct sink *sink, struct error *err)
 {
-    const struct strategy *s = p->config.strategy;
-    size_t start = task_begin(&w->out, p->next_seq);
-    size_t before_payload = w->out.len;
-    if (s->payload && s->payload(p->config.state, p->next_seq, &w->out, err) != 0)
-        return -1;
-    size_t payload_len = w->out.len - before_payload;
-    int packed = pack_records(p, reader, sink, &w->out, err);
-    if (packed <= 0) {
-        w->out.len = start; /* nothing to send: take the task back */
-        return packed;
-    }
-    task_end(&w->out, start, payload_len, (uint32_t)packed);
-    p->stats.payload_bytes += payload_len;
-    p->stats.record_bytes += w->out.len - before_payload - payload_len;
-    p->stats.chunks++;
-    if (p->first_sent == 0)
-        p->first_sent = now_seconds();
-    w->seqs[(w->head + w->in_flight) % p->opt.in_flight] = p->next_seq++;
-    w->in_flight++;
-    return 0;
+    bool failed = false;
+    struct task *t = next_task(p, reader, sink, &failed, err);
+    if (t)
+        dispatch(p, w, t);
+    return failed ? -1 : 0;
 }
 
 static int fill_workers(struct pool *p, struct record_reader *reader, struct sink *sink,
@@ -271,6 +322,13 @@ static int fill_workers(struct pool *p, struct record_reader *reader, struct sin
     /* Write each chunk as soon as it is packed: the next one takes the parent a while to
      * read, and the worker should not wait for it. */
     struct pool_worker *w;
+    while (p->retry && (w = worker_with_room(p)) != NULL) { /* chunks of dead workers first */
+        struct task *t = p->retry;
+        p->retry = t->next;
+        dispatch(p, w, t);
+        if (write_tasks(p, w, sink, err) != 0)
+            return -1;
+    }
     while (!p->input_done && (w = worker_with_room(p)) != NULL)
         if (send_chunk(p, w, reader, sink, err) != 0 || write_tasks(p, w, sink, err) != 0)
             return -1;
@@ -309,8 +367,58 @@ static void join(struct pool *p, struct pool_worker *w)
 
 /* ---- workers that end ------------------------------------------------------------------- */
 
-/* Reap a worker that ended; describe how in err. */
-static int worker_gone(struct pool *p, struct pool_worker *w, struct error *err)
+/* A chunk that killed TASK_ATTEMPTS workers: its records are reported, one by one, as failed
+ * (a poison record is among them), and counted. */
+static void give_up(struct pool *p, struct task *t, struct sink *sink)
+{
+    char reason[128];
+    snprintf(reason, sizeof reason, "its chunk of %u records killed %u workers (last by %s)",
+             t->records, t->attempts, t->last_signal ? strsignal(t->last_signal) : "an exit");
+    for (uint32_t i = 0; i < t->records; i++)
+        sink_failed(sink, t->lines[i], reason);
+    p->stats.failed += t->records;
+    task_free(t);
+}
+
+static int start_worker(struct pool *p, struct pool_worker *w, struct error *err);
+
+/* A worker process died holding tasks: send them again (or give up on a chunk that keeps
+ * killing workers), and start a fresh worker in its place, forked from the parent, which
+ * still holds everything the strategy prepared. */
+static int replace_worker(struct pool *p, struct pool_worker *w, int status, struct sink *sink,
+                          struct error *err)
+{
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    for (unsigned i = 0; i < w->in_flight; i++) {
+        struct task *t = w->tasks[(w->head + i) % p->opt.in_flight];
+        t->attempts++;
+        t->last_signal = sig;
+        if (t->attempts >= TASK_ATTEMPTS) {
+            give_up(p, t, sink);
+        } else {
+            t->next = p->retry;
+            p->retry = t;
+        }
+    }
+    w->head = w->in_flight = 0;
+    buf_clear(&w->out);
+    buf_clear(&w->in);
+    close_fd(&w->task_fd);
+    close_fd(&w->result_fd);
+    if (++p->stats.worker_restarts > 100 + 10ull * p->n)
+        return error_set(err, "workers keep dying (%llu restarts): giving up",
+                         (unsigned long long)p->stats.worker_restarts);
+    if (p->opt.before_fork)
+        p->opt.before_fork(p->opt.fork_arg);
+    int rc = start_worker(p, w, err);
+    if (p->opt.after_fork)
+        p->opt.after_fork(p->opt.fork_arg);
+    return rc;
+}
+
+/* A worker ended before its input did. A process is replaced and its chunks sent again; a
+ * thread cannot die alone (a crash takes the process), so one that ends is an error. */
+static int worker_died(struct pool *p, struct pool_worker *w, struct sink *sink, struct error *err)
 {
     w->running = false;
     if (is_threads(p)) {
@@ -321,10 +429,16 @@ static int worker_gone(struct pool *p, struct pool_worker *w, struct error *err)
     if (reap(p, w, &status) < 0)
         return error_errno(err, "worker %u (pid %d): waitpid", w->index, (int)w->pid);
     if (WIFSIGNALED(status))
-        return error_set(err, "worker %u (pid %d) was killed by signal %d (%s)", w->index,
-                         (int)w->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-    return error_set(err, "worker %u (pid %d) exited with status %d before its input ended",
-                     w->index, (int)w->pid, WEXITSTATUS(status));
+        fprintf(stderr,
+                "sharebench: worker %u (pid %d) was killed by signal %d (%s); its %u "
+                "chunks go to a new worker\n",
+                w->index, (int)w->pid, WTERMSIG(status), strsignal(WTERMSIG(status)), w->in_flight);
+    else
+        fprintf(stderr,
+                "sharebench: worker %u (pid %d) exited with status %d; its %u chunks "
+                "go to a new worker\n",
+                w->index, (int)w->pid, WEXITSTATUS(status), w->in_flight);
+    return replace_worker(p, w, status, sink, err);
 }
 
 /* ---- results ----------------------------------------------------------------------------- */
@@ -337,9 +451,10 @@ static int take_result(struct pool *p, struct pool_worker *w, const struct resul
     if (h->status != RESULT_OK)
         return error_set(err, "worker %u (pid %d): chunk %lld: %.*s", w->index, (int)w->pid,
                          h->seq == UINT64_MAX ? -1LL : (long long)h->seq, (int)h->text_len, text);
-    if (w->in_flight == 0 || w->seqs[w->head] != h->seq)
+    if (w->in_flight == 0 || w->tasks[w->head]->seq != h->seq)
         return error_set(err, "worker %u (pid %d): result for a chunk it was not given", w->index,
                          (int)w->pid);
+    task_free(w->tasks[w->head]);
     w->head = (w->head + 1) % p->opt.in_flight;
     w->in_flight--;
     if (p->stats.first_result_seconds == 0)
@@ -384,7 +499,7 @@ static int read_results(struct pool *p, struct pool_worker *w, struct sink *sink
         /* End of file: parse what came, then report how the worker ended. */
         if (parse_results(p, w, sink, err) != 0)
             return -1;
-        return worker_gone(p, w, err);
+        return worker_died(p, w, sink, err);
     }
 }
 
@@ -401,7 +516,8 @@ static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink,
         if (n < 0 && errno == EAGAIN)
             break;
         if (n < 0 && errno == EPIPE) /* it is gone: its results say how, or its exit does */
-            return read_results(p, w, sink, err) == 0 ? worker_gone(p, w, err) : -1;
+            return read_results(p, w, sink, err) == 0 && w->running ? worker_died(p, w, sink, err)
+                                                                    : (w->running ? -1 : 0);
         return error_errno(err, "worker %u: write", w->index);
     }
     /* A worker under steady load may never drain its buffer to empty: drop what was written
@@ -415,7 +531,7 @@ static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink,
 
 static bool all_done(const struct pool *p)
 {
-    if (!p->input_done)
+    if (!p->input_done || p->retry)
         return false;
     for (unsigned i = 0; i < p->n; i++)
         if (p->w[i].in_flight > 0)
@@ -510,8 +626,15 @@ int pool_stop(struct pool *p, struct pool_stats *stats, struct error *err)
         close_fd(&w->result_fd);
         close_fd(&w->worker_task_fd); /* only still open if the worker never started */
         close_fd(&w->worker_result_fd);
+        for (unsigned k = 0; k < w->in_flight; k++)
+            task_free(w->tasks[(w->head + k) % p->opt.in_flight]);
         buf_free(&w->out);
         buf_free(&w->in);
+    }
+    while (p->retry) {
+        struct task *t = p->retry;
+        p->retry = t->next;
+        task_free(t);
     }
     sigaction(SIGPIPE, &p->old_sigpipe, NULL);
     if (stats)

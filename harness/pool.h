@@ -35,6 +35,11 @@ struct pool_options {
     /* Told of every chunk's result as it arrives (tests use it); may be NULL. */
     void (*on_chunk)(void *arg, uint64_t seq, uint64_t count, uint64_t sum);
     void *on_chunk_arg;
+    /* Called around the fork of a replacement worker (the run pauses its sampler thread:
+     * fork only from a single-threaded process); may be NULL. */
+    void (*before_fork)(void *arg);
+    void (*after_fork)(void *arg);
+    void *fork_arg;
 };
 
 struct pool_stats {
@@ -44,7 +49,9 @@ struct pool_stats {
     double start_seconds;        /* starting the workers (fork or pthread_create) */
     double first_result_seconds; /* from the first task sent to the first result back */
     /* The workers' own resources, summed, once they have ended (wait4, or RUSAGE_THREAD). */
-    uint64_t minor_faults; /* copy-on-write shows here: each copied page is one */
+    uint64_t worker_restarts; /* workers that died and were replaced */
+    uint64_t failed;          /* records of chunks that killed TASK_ATTEMPTS workers */
+    uint64_t minor_faults;    /* copy-on-write shows here: each copied page is one */
     uint64_t major_faults;
     double user_seconds, system_seconds;
     uint64_t worker_minor_faults[64]; /* the first 64 workers, one by one */

@@ -70,6 +70,17 @@ static int stream_in_process(struct run_ctx *run, struct record_reader *reader, 
     return rc;
 }
 
+static void pause_sampler(void *arg)
+{
+    memsampler_pause(arg);
+}
+
+static void resume_sampler(void *arg)
+{
+    struct error ignored; /* no sampling for the rest of the run is not worth failing it */
+    memsampler_resume(arg, &ignored);
+}
+
 static int stream_through_pool(struct run_ctx *run, struct record_reader *reader, struct sink *sink,
                                struct error *err)
 {
@@ -78,7 +89,10 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
     struct pool_options po = {.workers = opt->workers,
                               .chunk = opt->chunk,
                               .want_lines = opt->output_path != NULL,
-                              .limit = opt->limit};
+                              .limit = opt->limit,
+                              .before_fork = run->sampler ? pause_sampler : NULL,
+                              .after_fork = run->sampler ? resume_sampler : NULL,
+                              .fork_arg = run->sampler};
     if (run->sampler)
         memsampler_pause(run->sampler); /* fork from a single-threaded process only */
     struct pool *pool = pool_start(&po, opt->strategy, run->state, err);
@@ -109,6 +123,7 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
     stats->chunks = ps.chunks;
     stats->bytes_shipped = ps.payload_bytes;
     stats->minor_faults = ps.minor_faults;
+    stats->worker_restarts = ps.worker_restarts;
     memcpy(stats->worker_minor_faults, ps.worker_minor_faults, sizeof ps.worker_minor_faults);
     stats->major_faults = ps.major_faults;
     stats->worker_cpu_seconds = ps.user_seconds + ps.system_seconds;
@@ -143,6 +158,7 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
     stats->rows = sink.sum.count;
     stats->checksum = sink.sum.sum;
     stats->rejected = sink.rejected;
+    stats->failed = sink.failed;
     stats->bytes = record_reader_bytes(reader);
     record_reader_close(reader);
     return rc == 0 ? RUN_OK : RUN_FAILED;
@@ -285,6 +301,8 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     summary_u64(sm, "touch", opt->touch);
     summary_u64(sm, "rows", stats->rows);
     summary_u64(sm, "rejected", stats->rejected);
+    summary_u64(sm, "failed", stats->failed);
+    summary_u64(sm, "worker_restarts", stats->worker_restarts);
     summary_str(sm, "checksum", hex);
     summary_f64(sm, "seconds", stats->seconds);
     summary_f64(sm, "rows_per_s", (double)stats->rows / secs);

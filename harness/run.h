@@ -35,7 +35,9 @@ struct run_options {
 struct run_stats {
     uint64_t rows;     /* results */
     uint64_t rejected; /* invalid records */
-    uint64_t bytes;    /* input bytes read */
+    uint64_t failed;   /* valid records whose chunk kept killing workers */
+    uint64_t worker_restarts;
+    uint64_t bytes; /* input bytes read */
     uint64_t checksum;
     unsigned workers;
     size_t model_bytes;

@@ -67,11 +67,20 @@ void sink_rejected(struct sink *s, const struct rejection *rej)
                 rej->reason);
 }
 
+void sink_failed(struct sink *s, uint64_t line, const char *reason)
+{
+    if (s->failed++ < REJECTIONS_SHOWN)
+        fprintf(stderr, "%s:%llu: failed: %s\n", s->input_name, (unsigned long long)line, reason);
+}
+
 int sink_commit(struct sink *s, struct error *err)
 {
     if (s->rejected > REJECTIONS_SHOWN)
         fprintf(stderr, "%s: ... and %llu more rejected records\n", s->input_name,
                 (unsigned long long)(s->rejected - REJECTIONS_SHOWN));
+    if (s->failed > REJECTIONS_SHOWN)
+        fprintf(stderr, "%s: ... and %llu more failed records\n", s->input_name,
+                (unsigned long long)(s->failed - REJECTIONS_SHOWN));
     if (s->file == NULL)
         return 0;
     FILE *f = s->file;

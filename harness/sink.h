@@ -20,6 +20,7 @@
 struct sink {
     struct checksum sum;
     uint64_t rejected;
+    uint64_t failed; /* valid records whose chunk kept killing workers */
     const char *input_name;
     char *path;     /* the results file, or NULL */
     char *tmp_path; /* where it is written until committed */
@@ -42,6 +43,10 @@ int sink_chunk(struct sink *s, uint64_t count, uint64_t sum, const char *lines, 
 
 /* Count a rejected record, printing the first REJECTIONS_SHOWN as "FILE:LINE: reason". */
 void sink_rejected(struct sink *s, const struct rejection *rej);
+
+/* Count a record that could not be classified (its chunk kept killing workers), printing
+ * the first REJECTIONS_SHOWN as "FILE:LINE: failed: reason". */
+void sink_failed(struct sink *s, uint64_t line, const char *reason);
 
 /* Finish: print how many rejections were not shown, flush and rename the results file. */
 int sink_commit(struct sink *s, struct error *err);

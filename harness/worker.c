@@ -4,7 +4,9 @@
 #include "wire.h"
 #include "workload.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The largest task a worker accepts: far above any real chunk (per_task_serialize of the
@@ -30,6 +32,20 @@ static int send_error(int fd, uint64_t seq, const char *message, struct error *e
     return send_result(fd, seq, RESULT_ERROR, NULL, message, strlen(message), err);
 }
 
+/* Test only: SHAREBENCH_TEST_POISON=ID makes a worker that meets the record with that id kill
+ * itself, as a crash on a poison record would. Read once per worker; unset, it costs one
+ * comparison per record against a flag. */
+static bool poison_on;
+static int64_t poison_id;
+
+static void read_poison(void)
+{
+    const char *v = getenv("SHAREBENCH_TEST_POISON");
+    poison_on = v != NULL && *v != '\0';
+    if (poison_on)
+        poison_id = strtoll(v, NULL, 10);
+}
+
 /* Classify every record of the body with c; sum them, and keep their lines if asked. */
 static int classify_body(const struct classifier *c, const char *body, size_t len, uint32_t records,
                          bool want_lines, struct checksum *sum, struct buf *lines)
@@ -39,6 +55,8 @@ static int classify_body(const struct classifier *c, const char *body, size_t le
         struct record rec;
         if (task_next_record(body, len, &pos, &rec) != 0)
             return -1;
+        if (poison_on && rec.id == poison_id)
+            raise(SIGKILL);
         struct result res;
         classify(c, &rec, &res);
         char line[RESULT_LINE_MAX];
@@ -112,6 +130,7 @@ int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, st
     const struct strategy *s = cfg->strategy;
     void *ctx = cfg->state;
     struct error why;
+    read_poison();
     if (s->attach && s->attach(cfg->state, &ctx, &why) != 0) {
         char message[sizeof why.msg + 32];
         snprintf(message, sizeof message, "attach failed: %s", why.msg);
