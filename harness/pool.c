@@ -515,9 +515,14 @@ static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink,
             continue;
         if (n < 0 && errno == EAGAIN)
             break;
-        if (n < 0 && errno == EPIPE) /* it is gone: its results say how, or its exit does */
-            return read_results(p, w, sink, err) == 0 && w->running ? worker_died(p, w, sink, err)
-                                                                    : (w->running ? -1 : 0);
+        if (n < 0 && errno == EPIPE) {
+            /* It is gone. Take what it sent; reading may meet its end of file and replace it
+             * already, so only a worker still of the same pid needs replacing here. */
+            pid_t gone = w->pid;
+            if (read_results(p, w, sink, err) != 0)
+                return -1;
+            return w->running && w->pid == gone ? worker_died(p, w, sink, err) : 0;
+        }
         return error_errno(err, "worker %u: write", w->index);
     }
     /* A worker under steady load may never drain its buffer to empty: drop what was written

@@ -69,8 +69,48 @@ static int parse_setting(struct spec_parse *p, unsigned flag, uint64_t min, uint
     return parse_number(p, min, max, out);
 }
 
+/* Longest pattern, and most '+' (each one makes regcomp copy its operand) a rule may use. */
+#define PATTERN_MAX      256
+#define PATTERN_PLUS_MAX 8
+
+/* Why pattern is outside the subset WORKLOAD.md section 1 allows, or NULL. Besides being
+ * portable, the subset keeps regcomp's work bounded: glibc compiles "x+" as "xx*", so
+ * stacked or many '+' and intervals multiply the compiled pattern (a fuzzer found a 135-byte
+ * spec whose rule took regcomp past 4 GB). */
+static const char *pattern_outside_subset(const char *pattern)
+{
+    if (strlen(pattern) > PATTERN_MAX)
+        return "longer than 256 bytes";
+    int plus = 0;
+    bool after_quantifier = false, in_bracket = false;
+    for (const char *c = pattern; *c; c++) {
+        if (in_bracket) {
+            in_bracket = !(*c == ']' && c[-1] != '[' && !(c[-1] == '^' && c[-2] == '['));
+            continue;
+        }
+        bool quantifier = *c == '*' || *c == '+' || *c == '?';
+        if (*c == '{')
+            return "an interval {m,n} (not in the subset: literals . [] ^ $ ( ) | * + ?)";
+        if (*c == '\\' && c[1]) {
+            c++;
+        } else if (*c == '[') {
+            in_bracket = true;
+        } else if (quantifier && after_quantifier) {
+            return "a quantifier right after another (undefined in POSIX ERE)";
+        }
+        plus += *c == '+';
+        after_quantifier = quantifier;
+    }
+    return plus > PATTERN_PLUS_MAX ? "more than 8 '+' quantifiers" : NULL;
+}
+
 static int check_pattern(struct spec_parse *p, const char *pattern)
 {
+    const char *why_not = pattern_outside_subset(pattern);
+    if (why_not)
+        return error_set(p->err, "%s:%llu: rule pattern '%.60s%s' uses %s", p->name,
+                         (unsigned long long)p->row->line, pattern,
+                         strlen(pattern) > 60 ? "..." : "", why_not);
     regex_t re;
     int code = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
     if (code == 0) {

@@ -84,6 +84,11 @@ static void test_refusals(void **state)
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,(unclosed\n",
             "s.csv:4: rule pattern '(unclosed' does not compile");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,a[\n", "s.csv:4: rule pattern");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,a++\n", "s.csv:4: rule pattern 'a++' uses a "
+                                                              "quantifier right after another");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,x*?\n", "quantifier right after");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,a{2}\n", "uses an interval");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,a+b+c+d+e+f+g+h+i+\n", "more than 8 '+'");
     refused("seed,\"1\nvocab,10\n", "s.csv:1: malformed quoting");
     refused("seed,1\"\nvocab,10\nclasses,2\n", "s.csv:1: malformed quoting");
 }
