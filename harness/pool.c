@@ -49,6 +49,7 @@ struct pool_worker {
     unsigned head, in_flight;
     struct pool *pool;
     struct rusage usage; /* threads: filled by the thread itself as it ends */
+    bool ready;          /* it finished its setup (attach) and is working on its tasks */
 };
 
 struct pool {
@@ -391,8 +392,13 @@ static int replace_worker(struct pool *p, struct pool_worker *w, int status, str
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     for (unsigned i = 0; i < w->in_flight; i++) {
         struct task *t = w->tasks[(w->head + i) % p->opt.in_flight];
-        t->attempts++;
-        t->last_signal = sig;
+        /* Only the chunk a ready worker was working on (the oldest: a worker takes them in
+         * order) can have killed it; the others were waiting, and a worker still setting up
+         * died of something else. Those go again without a mark. */
+        if (i == 0 && w->ready) {
+            t->attempts++;
+            t->last_signal = sig;
+        }
         if (t->attempts >= TASK_ATTEMPTS) {
             give_up(p, t, sink);
         } else {
@@ -401,6 +407,7 @@ static int replace_worker(struct pool *p, struct pool_worker *w, int status, str
         }
     }
     w->head = w->in_flight = 0;
+    w->ready = false;
     buf_clear(&w->out);
     buf_clear(&w->in);
     close_fd(&w->task_fd);
@@ -446,6 +453,10 @@ static int worker_died(struct pool *p, struct pool_worker *w, struct sink *sink,
 static int take_result(struct pool *p, struct pool_worker *w, const struct result_header *h,
                        const char *text, struct sink *sink, struct error *err)
 {
+    if (h->magic == RESULT_MAGIC && h->status == RESULT_READY) {
+        w->ready = true;
+        return 0;
+    }
     if (h->magic != RESULT_MAGIC)
         return error_set(err, "worker %u (pid %d): malformed result", w->index, (int)w->pid);
     if (h->status != RESULT_OK)

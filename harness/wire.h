@@ -28,7 +28,8 @@ struct task_header {
     uint64_t body_len;    /* the records' bytes */
 };
 
-enum result_status { RESULT_OK = 0, RESULT_ERROR = 1 };
+/* RESULT_READY: the worker finished its setup (attach) and takes tasks; sent once, first. */
+enum result_status { RESULT_OK = 0, RESULT_ERROR = 1, RESULT_READY = 2 };
 
 struct result_header {
     uint32_t magic;

@@ -137,7 +137,10 @@ int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, st
         send_error(result_fd, UINT64_MAX, message, err);
         return error_set(err, "%s", message);
     }
-    int rc = serve_tasks(cfg, ctx, task_fd, result_fd, err);
+    /* Say so once set up: a worker that dies before this was not killed by a task. */
+    int rc = send_result(result_fd, UINT64_MAX, RESULT_READY, NULL, "", 0, err);
+    if (rc == 0)
+        rc = serve_tasks(cfg, ctx, task_fd, result_fd, err);
     if (s->detach)
         s->detach(ctx);
     return rc;

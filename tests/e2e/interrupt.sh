@@ -14,6 +14,7 @@ seed=${INTERRUPT_SEED:-$$}
 RANDOM=$seed
 echo "random moments from seed $seed"
 
+shm_before=$(ls /dev/shm 2>/dev/null | sort)
 round=0
 for strategy in serial global_fork module_state registry shared_arrays per_task_serialize \
   per_worker_copy threads; do
@@ -63,4 +64,6 @@ for strategy in serial global_fork module_state registry shared_arrays per_task_
     echo "$what: exit $rc after $reported results"
   done
 done
+# shared_arrays uses an anonymous memfd: nothing may appear in /dev/shm, interrupted or not.
+expect_eq "/dev/shm after every interrupted run" "$shm_before" "$(ls /dev/shm 2>/dev/null | sort)"
 finish
