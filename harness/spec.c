@@ -82,10 +82,13 @@ static const char *pattern_outside_subset(const char *pattern)
     if (strlen(pattern) > PATTERN_MAX)
         return "longer than 256 bytes";
     int plus = 0;
-    bool after_quantifier = false, in_bracket = false;
+    bool after_quantifier = false;
+    const char *bracket = NULL; /* inside [...]: where its members start */
     for (const char *c = pattern; *c; c++) {
-        if (in_bracket) {
-            in_bracket = !(*c == ']' && c[-1] != '[' && !(c[-1] == '^' && c[-2] == '['));
+        if (bracket) {
+            /* A ']' closes the bracket, unless it is its first member ("[]a]", "[^]a]"). */
+            if (*c == ']' && c != bracket)
+                bracket = NULL;
             continue;
         }
         bool quantifier = *c == '*' || *c == '+' || *c == '?';
@@ -94,7 +97,7 @@ static const char *pattern_outside_subset(const char *pattern)
         if (*c == '\\' && c[1]) {
             c++;
         } else if (*c == '[') {
-            in_bracket = true;
+            bracket = c[1] == '^' ? c + 2 : c + 1;
         } else if (quantifier && after_quantifier) {
             return "a quantifier right after another (undefined in POSIX ERE)";
         }

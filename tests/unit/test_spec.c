@@ -88,6 +88,8 @@ static void test_refusals(void **state)
                                                               "quantifier right after another");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,x*?\n", "quantifier right after");
     refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,a{2}\n", "uses an interval");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,^[[]++\n", "quantifier right after");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,[^]]++\n", "quantifier right after");
     refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,a+b+c+d+e+f+g+h+i+\n", "more than 8 '+'");
     refused("seed,\"1\nvocab,10\n", "s.csv:1: malformed quoting");
     refused("seed,1\"\nvocab,10\nclasses,2\n", "s.csv:1: malformed quoting");
