@@ -4,6 +4,7 @@
 #include "wire.h"
 #include "workload.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ static int send_error(int fd, uint64_t seq, const char *message, struct error *e
  * comparison per record against a flag. */
 static bool poison_on;
 static int64_t poison_id;
+static pthread_once_t poison_once = PTHREAD_ONCE_INIT;
 
 static void read_poison(void)
 {
@@ -130,7 +132,7 @@ int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, st
     const struct strategy *s = cfg->strategy;
     void *ctx = cfg->state;
     struct error why;
-    read_poison();
+    pthread_once(&poison_once, read_poison); /* once per process: worker threads share it */
     if (s->attach && s->attach(cfg->state, &ctx, &why) != 0) {
         char message[sizeof why.msg + 32];
         snprintf(message, sizeof message, "attach failed: %s", why.msg);
