@@ -64,8 +64,19 @@ double baseline_measure(const struct run_options *opt, struct error *err)
                     "--sample-ms",
                     sample,
                     "--no-baseline",
-                    opt->touch ? "--touch" : NULL,
+                    "--start",
+                    opt->start_exec ? "exec" : "fork",
+                    NULL,
+                    NULL,
+                    NULL,
                     NULL};
+    size_t n = sizeof argv / sizeof argv[0] - 4; /* the first NULL: optional flags go there */
+    if (opt->touch)
+        argv[n++] = "--touch";
+    if (opt->scratch_dir) {
+        argv[n++] = "--scratch-dir";
+        argv[n++] = (char *)opt->scratch_dir;
+    }
     char out[8192];
     int status = spawn_self(argv, out, sizeof out, NULL, err);
     unlink(spec_path);

@@ -27,7 +27,8 @@ static void run_help(void)
     printf("usage: sharebench run --spec FILE --input FILE [--strategy NAME] [--output FILE]\n"
            "                      [--workers N] [--chunk C] [--json] [--limit N]\n"
            "                      [--field-limit SIZE] [--touch] [--sample-ms MS]\n"
-           "                      [--timeline FILE] [--baseline-mb MB | --no-baseline]\n\n"
+           "                      [--timeline FILE] [--baseline-mb MB | --no-baseline]\n"
+           "                      [--start fork|exec] [--scratch-dir DIR]\n\n"
            "Builds the model the spec describes, classifies every record of the input with the\n"
            "strategy, and prints as its last line a summary: strategy= workers= rows= rejected=\n"
            "checksum= seconds= rows_per_s= ... (rows counts results; checksum is the\n"
@@ -49,7 +50,15 @@ static void run_help(void)
            "  --baseline-mb MB    summed PSS of this configuration with an empty model, for\n"
            "                      model_copies; by default it is measured by a short run of\n"
            "                      the same configuration with a one-token model\n"
-           "  --no-baseline       do not measure it (model_copies is then nan)\n\n"
+           "  --no-baseline       do not measure it (model_copies is then nan)\n"
+           "  --start fork|exec   how worker processes start (default fork): exec runs each\n"
+           "                      worker as a fresh 'sharebench worker' process that inherits\n"
+           "                      nothing but arguments, environment and descriptors (Python's\n"
+           "                      spawn); strategies that need fork refuse it and say why\n"
+           "  --scratch-dir DIR   where strategies may write files (mapped_file's image);\n"
+           "                      default $TMPDIR, else /tmp\n\n"
+           "Setup: setup_seconds = build_s + prepare_s + ready_s (until every worker is set\n"
+           "up: its fork or exec, and its own attach, a per-worker build included).\n"
            "Memory: pss_peak_mb is the peak of PSS summed over the parent and its workers;\n"
            "model_copies = (pss_peak_mb - baseline_mb) / model_mb.\n\n"
            "Exit status: 0 success (rejected records included), 1 the run failed,\n"
@@ -80,6 +89,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                              {"timeline", required_argument, NULL, 'T'},
                                              {"baseline-mb", required_argument, NULL, 'B'},
                                              {"no-baseline", no_argument, NULL, 'N'},
+                                             {"start", required_argument, NULL, 'P'},
+                                             {"scratch-dir", required_argument, NULL, 'D'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct run_args){.opt = {.field_limit = FIELD_LIMIT_DEFAULT,
                                    .strategy = &strategy_serial,
@@ -138,6 +149,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
         case 'T':
             a->opt.timeline_path = optarg;
             break;
+        case 'P':
+            if (strcmp(optarg, "fork") != 0 && strcmp(optarg, "exec") != 0)
+                return cli_usage_error("run", "--start: '%s' is neither fork nor exec", optarg);
+            a->opt.start_exec = strcmp(optarg, "exec") == 0;
+            break;
+        case 'D':
+            a->opt.scratch_dir = optarg;
+            break;
         case 'm':
             if (cli_count("run", "sample-ms", optarg, 0, 60000, &v) != 0)
                 return EXIT_USAGE;
@@ -172,6 +191,11 @@ int cmd_run(int argc, char **argv)
     int rc = parse_run_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
+    struct error err;
+    if (run_check_options(&a.opt, &err) != 0) {
+        fprintf(stderr, "sharebench run: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
     interrupt_install();
     if (a.opt.baseline_mb < 0 && !a.no_baseline && a.opt.sample_ms) {
         struct error why;
@@ -180,7 +204,6 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "sharebench run: no baseline, model_copies will be nan: %s\n", why.msg);
     }
     struct run_stats stats = {0};
-    struct error err;
     enum run_result result = interrupt_signal() ? RUN_FAILED : run(&a.opt, &stats, &err);
     if (interrupt_signal()) {
         fprintf(stderr,

@@ -82,6 +82,8 @@ struct model_source {
     const struct spec *spec;
     struct model *model;
     double build_seconds;
+    /* Where a strategy may write files (mapped_file's image); NULL: $TMPDIR, else /tmp. */
+    const char *scratch_dir;
 };
 
 /* The source's model, built now if it was not yet. NULL with err on failure. */

@@ -64,6 +64,8 @@ struct pool {
     struct pool_stats stats;
     struct sigaction old_sigpipe;
     struct task *retry; /* chunks whose worker died, to send again */
+    double started;     /* when pool_start began */
+    unsigned ready;     /* workers that have reported ready, replacements included */
 };
 
 static bool is_threads(const struct pool *p)
@@ -145,14 +147,71 @@ static int start_thread(struct pool_worker *w, struct error *err)
     return 0;
 }
 
+/* The argument vector of an exec'd worker, made before the fork (the child only execs). */
+static char **exec_argv(const struct pool *p, const struct pool_worker *w)
+{
+    size_t n = 0;
+    while (p->opt.exec_args[n])
+        n++;
+    char **argv = xcalloc(n + 6, sizeof *argv);
+    argv[0] = xstrdup("sharebench");
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = xstrdup(p->opt.exec_args[i]);
+    char fd[16];
+    argv[n + 1] = xstrdup("--task-fd");
+    snprintf(fd, sizeof fd, "%d", w->worker_task_fd);
+    argv[n + 2] = xstrdup(fd);
+    argv[n + 3] = xstrdup("--result-fd");
+    snprintf(fd, sizeof fd, "%d", w->worker_result_fd);
+    argv[n + 4] = xstrdup(fd);
+    return argv;
+}
+
+static void free_argv(char **argv)
+{
+    for (size_t i = 0; argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+/* Keep fd open across exec. */
+static int keep_on_exec(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+}
+
+/* In a new worker process that is to become `sharebench worker`: only its own two ends and
+ * the strategy's descriptor survive the exec (everything else is close-on-exec). If exec
+ * fails, say so on the result pipe, as a worker that cannot set up would, and leave. */
+static void exec_child(struct pool *p, struct pool_worker *w, char **argv)
+{
+    if (keep_on_exec(w->worker_task_fd) == 0 && keep_on_exec(w->worker_result_fd) == 0 &&
+        (p->opt.inherit_fd < 0 || keep_on_exec(p->opt.inherit_fd) == 0))
+        execv("/proc/self/exe", argv);
+    char message[256];
+    snprintf(message, sizeof message, "exec of /proc/self/exe failed: %s", strerror(errno));
+    struct error ignored;
+    worker_send_setup_error(w->worker_result_fd, message, &ignored);
+    _exit(127);
+}
+
 static int start_process(struct pool *p, struct pool_worker *w, struct error *err)
 {
+    char **argv = p->opt.exec ? exec_argv(p, w) : NULL;
     fflush(NULL); /* nothing buffered may be written twice */
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        if (argv)
+            free_argv(argv);
         return error_errno(err, "fork");
+    }
+    if (pid == 0 && argv)
+        exec_child(p, w, argv);
     if (pid == 0)
         run_child(p, w);
+    if (argv)
+        free_argv(argv);
     w->pid = pid;
     w->running = true;
     close_fd(&w->worker_task_fd);
@@ -202,7 +261,7 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
     /* A worker that has gone must show as an error on write, not kill the parent. */
     struct sigaction ignore = {.sa_handler = SIG_IGN};
     sigaction(SIGPIPE, &ignore, &p->old_sigpipe);
-    double t0 = now_seconds();
+    double t0 = p->started = now_seconds();
     for (unsigned i = 0; i < p->n; i++) {
         if (start_worker(p, &p->w[i], err) != 0) {
             pool_stop(p, NULL, NULL);
@@ -455,6 +514,8 @@ static int take_result(struct pool *p, struct pool_worker *w, const struct resul
 {
     if (h->magic == RESULT_MAGIC && h->status == RESULT_READY) {
         w->ready = true;
+        if (++p->ready == p->n) /* setup ends when the last first worker can take tasks */
+            p->stats.ready_seconds = now_seconds() - p->started;
         return 0;
     }
     if (h->magic != RESULT_MAGIC)

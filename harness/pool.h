@@ -7,8 +7,8 @@
  * order workers finish. The transport (one pipe each way per worker, poll in the parent) is
  * the same for every strategy; only how a worker reaches the model differs.
  *
- * Workers are forked processes, or threads for STRATEGY_THREADS, running the same loop.
- * A worker that dies stops the run at once with a message naming it, its pid and the signal.
+ * Workers are forked processes (exec'd or not), or threads for STRATEGY_THREADS, running the
+ * same loop. A worker process that dies is replaced and its chunks sent again.
  */
 #ifndef SHAREBENCH_POOL_H
 #define SHAREBENCH_POOL_H
@@ -40,6 +40,12 @@ struct pool_options {
     void (*before_fork)(void *arg);
     void (*after_fork)(void *arg);
     void *fork_arg;
+    /* Start each worker process by fork and exec of this very binary (`sharebench worker
+     * ARGS --task-fd N --result-fd N`), Python's "spawn": it inherits nothing but exec_args,
+     * the environment and the descriptors it is given (its two pipe ends, and inherit_fd). */
+    bool exec;
+    const char *const *exec_args; /* after argv[0], NULL-terminated */
+    int inherit_fd;               /* kept open across exec, or -1 */
 };
 
 struct pool_stats {
@@ -48,6 +54,7 @@ struct pool_stats {
     uint64_t record_bytes;       /* bytes of records shipped */
     double start_seconds;        /* starting the workers (fork or pthread_create) */
     double first_result_seconds; /* from the first task sent to the first result back */
+    double ready_seconds;        /* from the start until every first worker was set up */
     /* The workers' own resources, summed, once they have ended (wait4, or RUSAGE_THREAD). */
     uint64_t worker_restarts; /* workers that died and were replaced */
     uint64_t failed;          /* records of chunks that killed TASK_ATTEMPTS workers */

@@ -27,6 +27,8 @@ struct run_options {
     unsigned workers;          /* for strategies with workers */
     unsigned chunk;            /* records per task */
     bool touch;                /* classify writes a visit counter to every model entry it reads */
+    bool start_exec;           /* worker processes are exec'd, not only forked (--start exec) */
+    const char *scratch_dir;   /* where strategies may write files; NULL: $TMPDIR or /tmp */
     unsigned sample_ms;        /* memory sampling interval; 0: no sampling */
     const char *timeline_path; /* memory timeline CSV, or NULL */
     double baseline_mb; /* summed PSS of this configuration with an empty model; < 0: unknown */
@@ -43,7 +45,8 @@ struct run_stats {
     size_t model_bytes;
     double build_seconds;   /* spec -> model in the parent (0 if the parent built none) */
     double prepare_seconds; /* strategy prepare, less any model build it asked for */
-    double start_seconds;   /* starting the workers */
+    double start_seconds;   /* starting the workers (fork, exec, pthread_create) */
+    double ready_seconds;   /* starting them until every one was set up (attach done) */
     double seconds;         /* streaming: first record read to last result */
     double first_result_seconds;
     uint64_t chunks;
@@ -60,6 +63,13 @@ enum run_result {
     RUN_FAILED = -1,    /* the run started but could not finish (a worker died, a write failed) */
     RUN_BAD_INPUT = -2, /* it could not start: the spec or the records file cannot be used */
 };
+
+/* What the summary's `start` says: fork or exec for worker processes, thread, or none. */
+const char *run_start_name(const struct run_options *opt);
+
+/* Refuse, before anything is built or measured, options that cannot work together (a
+ * strategy that needs fork, with --start exec). Returns 0, or -1 with err saying why. */
+int run_check_options(const struct run_options *opt, struct error *err);
 
 /* Run. Returns RUN_OK, or an error with err filled (the message names the file and line
  * where one applies). */

@@ -33,6 +33,11 @@ static int send_error(int fd, uint64_t seq, const char *message, struct error *e
     return send_result(fd, seq, RESULT_ERROR, NULL, message, strlen(message), err);
 }
 
+int worker_send_setup_error(int result_fd, const char *message, struct error *err)
+{
+    return send_error(result_fd, UINT64_MAX, message, err);
+}
+
 /* Test only: SHAREBENCH_TEST_POISON=ID makes a worker that meets the record with that id kill
  * itself, as a crash on a poison record would. Read once per worker; unset, it costs one
  * comparison per record against a flag. */
@@ -136,7 +141,7 @@ int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, st
     if (s->attach && s->attach(cfg->state, &ctx, &why) != 0) {
         char message[sizeof why.msg + 32];
         snprintf(message, sizeof message, "attach failed: %s", why.msg);
-        send_error(result_fd, UINT64_MAX, message, err);
+        worker_send_setup_error(result_fd, message, err);
         return error_set(err, "%s", message);
     }
     /* Say so once set up: a worker that dies before this was not killed by a task. */

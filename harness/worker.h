@@ -21,4 +21,8 @@ struct worker_config {
  * at a clean end, -1 with err when the worker cannot go on (it has then sent what it could). */
 int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, struct error *err);
 
+/* Tell the parent, on result_fd, that this worker could not set up (before any task): the
+ * parent stops the run with the message. */
+int worker_send_setup_error(int result_fd, const char *message, struct error *err);
+
 #endif

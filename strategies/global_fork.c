@@ -53,4 +53,5 @@ const struct strategy strategy_global_fork = {
     .prepare = global_fork_prepare,
     .resolve = global_fork_resolve,
     .teardown = global_fork_teardown,
+    .fork_only = "its workers read the model through a global pointer the parent set before fork",
 };

@@ -62,4 +62,5 @@ const struct strategy strategy_module_state = {
     .prepare = module_state_prepare,
     .resolve = module_state_resolve,
     .teardown = module_state_teardown,
+    .fork_only = "the model is module-private state the parent initialised before fork",
 };

@@ -9,6 +9,8 @@
  *   pipe, and a complete rebuild in the worker: bytes and CPU grow as model size times number
  *   of chunks. Bigger chunks amortise it; nothing removes it. Slow on purpose: this is the
  *   baseline that shows why every other strategy exists.
+ * With exec-started workers it works unchanged: everything a worker needs comes with each
+ *   task, so nothing has to be inherited (only the --touch setting, from the spec).
  * When to use it: never for a large model. It is what happens by accident when the function
  *   given to a pool drags its model along: the cost hides in the pickling.
  * The Python idiom it mirrors: `pool.imap(classifier.classify, rows)`: a bound method is
@@ -18,13 +20,31 @@
 
 #include "image.h"
 
+#include <stdlib.h>
+
+struct strategy_state {
+    const struct model *model; /* the parent's, serialized per chunk; NULL in an exec'd worker */
+    bool touch;
+};
+
+static int per_task_serialize_prepare(struct model_source *source, struct strategy_state **state,
+                                      struct error *err)
+{
+    const struct model *m = model_source_get(source, err);
+    if (m == NULL)
+        return -1;
+    struct strategy_state *s = xmalloc(sizeof *s);
+    *s = (struct strategy_state){.model = m, .touch = source->spec->touch};
+    *state = s;
+    return 0;
+}
+
 static int per_task_serialize_payload(struct strategy_state *state, uint64_t seq, struct buf *out,
                                       struct error *err)
 {
     (void)seq, (void)err;
-    const struct model *m = (const struct model *)state;
-    size_t size = image_size(m);
-    image_write(m, buf_reserve(out, size)); /* encoded again for every chunk, like pickle */
+    size_t size = image_size(state->model);
+    image_write(state->model, buf_reserve(out, size)); /* encoded again for every chunk */
     out->len += size;
     return 0;
 }
@@ -32,14 +52,14 @@ static int per_task_serialize_payload(struct strategy_state *state, uint64_t seq
 static int per_task_serialize_resolve(void *ctx, const void *payload, size_t len,
                                       struct classifier *out, struct error *err)
 {
-    const struct model *parent = ctx; /* only asked whether --touch is on */
+    const struct strategy_state *state = ctx;
     struct image_view view;
     if (image_open(&view, payload, len, err) != 0)
         return -1;
     struct model *m = image_to_model(&view, err);
     if (m == NULL)
         return -1;
-    m->spec.touch = parent->spec.touch; /* a private, fresh copy: touching it copies nothing */
+    m->spec.touch = state->touch; /* a private, fresh copy: touching it copies nothing */
     model_classifier(m, out);
     return 0;
 }
@@ -50,12 +70,29 @@ static void per_task_serialize_release(void *ctx, struct classifier *c)
     model_free((struct model *)c->table);
 }
 
+static int per_task_serialize_adopt(const struct strategy_handoff *h, struct strategy_state **state,
+                                    struct error *err)
+{
+    (void)err;
+    struct strategy_state *s = xmalloc(sizeof *s);
+    *s = (struct strategy_state){.model = NULL, .touch = h->spec->touch};
+    *state = s;
+    return 0;
+}
+
+static void per_task_serialize_teardown(struct strategy_state *state)
+{
+    free(state); /* the model is the run's */
+}
+
 const struct strategy strategy_per_task_serialize = {
     .name = "per_task_serialize",
     .summary = "every task carries the whole model, rebuilt by the worker (pickling a method)",
     .kind = STRATEGY_PROCESSES,
-    .prepare = strategy_prepare_parent_model,
+    .prepare = per_task_serialize_prepare,
     .payload = per_task_serialize_payload,
     .resolve = per_task_serialize_resolve,
     .release = per_task_serialize_release,
+    .teardown = per_task_serialize_teardown,
+    .adopt = per_task_serialize_adopt,
 };

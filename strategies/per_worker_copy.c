@@ -30,6 +30,16 @@ static int per_worker_copy_attach(struct strategy_state *state, void **ctx, stru
     return m ? 0 : -1;
 }
 
+/* An exec'd worker is given the spec by the harness (it reads the run's spec file): that is
+ * all this strategy ever needed. */
+static int per_worker_copy_adopt(const struct strategy_handoff *h, struct strategy_state **state,
+                                 struct error *err)
+{
+    (void)err;
+    *state = (struct strategy_state *)h->spec;
+    return 0;
+}
+
 static void per_worker_copy_detach(void *ctx)
 {
     model_free(ctx);
@@ -43,4 +53,5 @@ const struct strategy strategy_per_worker_copy = {
     .attach = per_worker_copy_attach,
     .resolve = strategy_resolve_native,
     .detach = per_worker_copy_detach,
+    .adopt = per_worker_copy_adopt,
 };

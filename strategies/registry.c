@@ -164,4 +164,6 @@ const struct strategy strategy_registry = {
     .payload = registry_payload,
     .resolve = registry_resolve,
     .teardown = registry_teardown,
+    .fork_only =
+        "the registry of models and their UUID handles was filled by the parent before fork",
 };

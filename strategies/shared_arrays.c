@@ -18,8 +18,10 @@
  *   CPython's reference counts do) each worker keeps its counters in a private array beside
  *   the image (4 bytes per token), and the image itself is never written, never copied.
  * When to use it: large read-only models with many workers, where memory decides; and
- *   whenever workers are not forked from the builder (the memfd can be passed to any
- *   process). The price is the flattening: pointer-rich structures must be re-laid as arrays.
+ *   whenever workers are not forked from the builder: with `--start exec` the memfd is
+ *   inherited as a descriptor across exec (it could as well travel over a Unix socket with
+ *   SCM_RIGHTS to an unrelated process), and the worker maps the same pages. The price is
+ *   the flattening: pointer-rich structures must be re-laid as arrays.
  * The Python idiom it mirrors: numpy arrays in `multiprocessing.shared_memory.SharedMemory`
  *   (or `multiprocessing.Array`) built before the Pool, read by the workers in place.
  */
@@ -34,24 +36,9 @@
 #include <unistd.h>
 
 struct strategy_state {
+    struct image_mapping mapping; /* first: the shared worker hooks read it (strategy.h) */
     int fd;
-    const void *image; /* mapped PROT_READ, MAP_SHARED */
-    size_t size;
-    bool touch;
 };
-
-struct worker_image {
-    struct image_view view;
-    struct rule_set rules;
-    uint32_t *visits; /* --touch: this worker's private counters, one per token */
-};
-
-/* --touch on a read-only image: count in private memory, by the row's index. */
-static void count_visit(void *arg, const double *weights)
-{
-    struct worker_image *w = arg;
-    w->visits[(size_t)(weights - w->view.weights) / w->view.header->classes]++;
-}
 
 /* Write the image through a writable mapping, then seal the file: from here on nobody can
  * write to it, through any mapping, in any process. */
@@ -70,72 +57,64 @@ static int fill_memfd(int fd, const struct spec *spec, size_t size, struct error
     return 0;
 }
 
-static int shared_arrays_prepare(struct model_source *source, struct strategy_state **state,
-                                 struct error *err)
+/* The state over a sealed memfd: map it, read-only. Owns fd from here on. */
+static int state_from_memfd(int fd, bool touch, struct strategy_state **state, struct error *err)
 {
-    const struct spec *spec = source->spec;
-    size_t size = image_size_for_spec(spec);
-    int fd = memfd_create("sharebench-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return error_errno(err, "shared_arrays: memfd_create");
-    void *image = MAP_FAILED;
-    double t0 = now_seconds();
-    int filled = fill_memfd(fd, spec, size, err);
-    source->build_seconds = now_seconds() - t0; /* writing the image is building the model */
-    if (filled == 0) {
-        image = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-        if (image == MAP_FAILED)
-            error_errno(err, "shared_arrays: mmap read-only");
-    }
-    if (image == MAP_FAILED) {
+    struct strategy_state *s = xcalloc(1, sizeof *s);
+    s->fd = fd;
+    s->mapping.touch = touch;
+    if (image_mapping_map(fd, &s->mapping, "shared_arrays", err) != 0) {
         close(fd);
+        free(s);
         return -1;
     }
-    struct strategy_state *s = xmalloc(sizeof *s);
-    *s = (struct strategy_state){
-        .fd = fd, .image = image, .size = size, .touch = source->spec->touch};
     *state = s;
     return 0;
 }
 
-static int shared_arrays_attach(struct strategy_state *state, void **ctx, struct error *err)
-{
-    struct worker_image *w = xcalloc(1, sizeof *w);
-    if (image_open(&w->view, state->image, state->size, err) != 0 ||
-        image_compile_rules(&w->view, &w->rules, err) != 0) {
-        free(w);
-        return -1;
-    }
-    if (state->touch)
-        w->visits = xcalloc(w->view.header->vocab, sizeof *w->visits);
-    *ctx = w;
-    return 0;
-}
-
-static int shared_arrays_resolve(void *ctx, const void *payload, size_t len, struct classifier *out,
+static int shared_arrays_prepare(struct model_source *source, struct strategy_state **state,
                                  struct error *err)
 {
-    (void)payload, (void)len, (void)err;
-    struct worker_image *w = ctx;
-    image_classifier(&w->view, &w->rules, out);
-    if (w->visits) {
-        out->visit = count_visit;
-        out->visit_arg = w;
+    const struct spec *spec = source->spec;
+    int fd = memfd_create("sharebench-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return error_errno(err, "shared_arrays: memfd_create");
+    double t0 = now_seconds();
+    int filled = fill_memfd(fd, spec, image_size_for_spec(spec), err);
+    source->build_seconds = now_seconds() - t0; /* writing the image is building the model */
+    if (filled != 0) {
+        close(fd);
+        return -1;
     }
+    return state_from_memfd(fd, spec->touch, state, err);
+}
+
+/* An exec'd worker inherits the descriptor (the pool clears its close-on-exec flag for that
+ * one child): the memfd is the model, whoever holds it. */
+static int shared_arrays_handoff(struct strategy_state *state, struct strategy_handoff *out,
+                                 struct error *err)
+{
+    (void)err;
+    out->fd = state->fd;
     return 0;
 }
 
-static void shared_arrays_detach(void *ctx)
+static int shared_arrays_adopt(const struct strategy_handoff *h, struct strategy_state **state,
+                               struct error *err)
 {
-    struct worker_image *w = ctx;
-    rules_free(&w->rules);
-    free(w->visits);
-    free(w);
+    if (h->fd < 0)
+        return error_set(err, "shared_arrays: no image descriptor was passed (--fd)");
+    /* Trust, but check: the descriptor must be a sealed memfd, or a writer could change the
+     * model under the workers. */
+    int seals = fcntl(h->fd, F_GET_SEALS);
+    if (seals < 0 || !(seals & F_SEAL_WRITE))
+        return error_set(err, "shared_arrays: descriptor %d is not a write-sealed memfd", h->fd);
+    return state_from_memfd(h->fd, h->spec->touch, state, err);
 }
 
 static void shared_arrays_teardown(struct strategy_state *state)
 {
-    munmap((void *)state->image, state->size);
+    image_mapping_unmap(&state->mapping);
     close(state->fd);
     free(state);
 }
@@ -145,8 +124,10 @@ const struct strategy strategy_shared_arrays = {
     .summary = "a flat image of the model in sealed shared memory (memfd), mapped read-only",
     .kind = STRATEGY_PROCESSES,
     .prepare = shared_arrays_prepare,
-    .attach = shared_arrays_attach,
-    .resolve = shared_arrays_resolve,
-    .detach = shared_arrays_detach,
+    .attach = strategy_attach_image,
+    .resolve = strategy_resolve_image,
+    .detach = strategy_detach_image,
     .teardown = shared_arrays_teardown,
+    .handoff = shared_arrays_handoff,
+    .adopt = shared_arrays_adopt,
 };

@@ -4,9 +4,16 @@
 #include <string.h>
 
 const struct strategy *const strategy_table[] = {
-    &strategy_serial,          &strategy_global_fork,   &strategy_module_state,
-    &strategy_registry,        &strategy_shared_arrays, &strategy_per_task_serialize,
-    &strategy_per_worker_copy, &strategy_threads,       NULL,
+    &strategy_serial,
+    &strategy_global_fork,
+    &strategy_module_state,
+    &strategy_registry,
+    &strategy_shared_arrays,
+    &strategy_mapped_file,
+    &strategy_per_task_serialize,
+    &strategy_per_worker_copy,
+    &strategy_threads,
+    NULL,
 };
 
 const struct strategy *strategy_find(const char *name)

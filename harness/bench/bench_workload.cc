@@ -168,7 +168,7 @@ BENCHMARK(BM_ClassifyImage);
 
 void BM_ResolveGlobal(benchmark::State &state)
 {
-    model_source src{&fixture().s, fixture().m, 0};
+    model_source src{&fixture().s, fixture().m, 0, nullptr};
     strategy_state *st;
     error err;
     strategy_global_fork.prepare(&src, &st, &err);
@@ -185,7 +185,7 @@ BENCHMARK(BM_ResolveGlobal);
 void BM_ResolveRegistry(benchmark::State &state)
 {
     Fixture &f = fixture();
-    model_source src{&f.s, f.m, 0};
+    model_source src{&f.s, f.m, 0, nullptr};
     strategy_state *st;
     error err;
     strategy_registry.prepare(&src, &st, &err);

@@ -23,7 +23,7 @@ expect_eq "unknown command" 2 "$rc"
 expect_contains "unknown command" "$err" "unknown command 'frobnicate'"
 
 run_sb list
-for s in serial global_fork module_state registry shared_arrays per_task_serialize \
+for s in serial global_fork module_state registry shared_arrays mapped_file per_task_serialize \
   per_worker_copy threads; do
   expect_contains "list" "$out" "$s "
 done

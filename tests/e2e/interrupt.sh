@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # SIGINT or SIGTERM at a random moment stops a run of every strategy cleanly: exit 130 or
 # 143 (or 0 if the run had already finished), the results file holds exactly the results the
-# message reports, no temporary file is left, and no process survives the run.
+# message reports, no temporary file is left (results, mapped_file's image), and no process
+# survives the run (forked or exec'd workers).
 # usage: interrupt.sh SHAREBENCH SPEC WORK
 set -eu
-SHAREBENCH=$1 SPEC=$2 WORK=$3
-mkdir -p "$WORK"
+SHAREBENCH=$1 WORK=$3
+mkdir -p "$WORK" "$WORK/scratch"
 . "$(dirname "$0")/lib.sh"
+SPEC="$WORK/spec.csv" # a private copy: every process of these runs names $WORK
+cp "$2" "$SPEC"
 
 data="$WORK/input.csv"
 [ -s "$data" ] || "$SHAREBENCH" gen --spec "$SPEC" --rows 300000 --seed 4 --quiet --output "$data"
@@ -16,15 +19,20 @@ echo "random moments from seed $seed"
 
 shm_before=$(ls /dev/shm 2>/dev/null | sort)
 round=0
-for strategy in serial global_fork module_state registry shared_arrays per_task_serialize \
-  per_worker_copy threads; do
+for run in serial global_fork module_state registry shared_arrays mapped_file \
+  per_task_serialize per_worker_copy threads shared_arrays:exec mapped_file:exec \
+  per_worker_copy:exec; do
+  strategy=${run%:*}
+  start=fork
+  [ "$run" = "$strategy" ] || start=${run#*:}
   for sig in INT TERM; do
     round=$((round + 1))
     results="$WORK/results-$round.csv"
     rm -f "$results" "$results".tmp*
     set +e
     "$SHAREBENCH" run --spec "$SPEC" --input "$data" --strategy "$strategy" --workers 2 \
-      --output "$results" >"$WORK/out" 2>"$WORK/err" &
+      --start "$start" --scratch-dir "$WORK/scratch" --output "$results" \
+      >"$WORK/out" 2>"$WORK/err" &
     parent=$!
     sleep "0.$(printf '%03d' $((RANDOM % 400)))"
     kill -"$sig" "$parent" 2>/dev/null
@@ -36,7 +44,7 @@ for strategy in serial global_fork module_state registry shared_arrays per_task_
     wait "$parent"
     rc=$?
     set -e
-    what="$strategy SIG$sig"
+    what="$strategy start=$start SIG$sig"
     want=$([ "$sig" = INT ] && echo 130 || echo 143)
     if [ "$rc" = 0 ]; then
       echo "$what: finished before the signal"
@@ -49,6 +57,7 @@ for strategy in serial global_fork module_state registry shared_arrays per_task_
       # ended the process before it created anything. Check that it created nothing.
       [ ! -e "$results" ] || fail "$what: killed at start-up but a results file exists"
       ls "$WORK" | grep -q '\.tmp' && fail "$what: a temporary file was left"
+      [ -z "$(ls "$WORK/scratch")" ] || fail "$what: left in the scratch directory"
       echo "$what: ended by the signal at start-up, nothing created"
       continue
     fi
@@ -59,7 +68,8 @@ for strategy in serial global_fork module_state registry shared_arrays per_task_
       expect_eq "$what results with no file" 0 "$reported"
     fi
     ls "$WORK" | grep -q '\.tmp' && fail "$what: a temporary file was left"
-    left=$(pgrep -f -- "--input $data" || true)
+    [ -z "$(ls "$WORK/scratch")" ] || fail "$what: left in the scratch directory: $(ls "$WORK/scratch")"
+    left=$(pgrep -f -- "$WORK/" || true)
     [ -z "$left" ] || { fail "$what: processes left: $left"; kill -9 $left; }
     echo "$what: exit $rc after $reported results"
   done

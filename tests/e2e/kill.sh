@@ -3,7 +3,8 @@
 # their chunks sent again: every process strategy still prints the exact serial checksum, and
 # reports its restarts. A poison record (test-only SHAREBENCH_TEST_POISON) that kills every
 # worker it meets is given up after three attempts: its chunk's records are reported failed
-# with their lines, records read = results + rejected + failed, exit status 1.
+# with their lines, records read = results + rejected + failed, exit status 1. With --start
+# exec the victims are `sharebench worker` processes and so are their replacements.
 # usage: kill.sh SHAREBENCH SPEC WORK
 set -eu
 SHAREBENCH=$1 SPEC=$2 WORK=$3
@@ -16,34 +17,48 @@ run_sb run --spec "$SPEC" --input "$data" --strategy serial --no-baseline
 want=$(summary_value checksum)
 rows=$(summary_value rows)
 
-for strategy in global_fork module_state registry shared_arrays per_worker_copy; do
+for run in global_fork module_state registry shared_arrays mapped_file per_worker_copy \
+  shared_arrays:exec mapped_file:exec per_worker_copy:exec; do
+  strategy=${run%:*}
+  start=fork
+  [ "$run" = "$strategy" ] || start=${run#*:}
   set +e
   "$SHAREBENCH" run --spec "$SPEC" --input "$data" --strategy "$strategy" --workers 2 \
-    --chunk 16 --no-baseline >"$WORK/out" 2>"$WORK/err" &
+    --chunk 16 --no-baseline --start "$start" >"$WORK/out" 2>"$WORK/err" &
   parent=$!
   set -e
   kills=0
   for _ in 1 2 3; do
     sleep 0.3
     victim=$(pgrep -P "$parent" | shuf -n 1 || true)
-    [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null && kills=$((kills + 1))
+    [ -n "$victim" ] || continue
+    if [ "$start" = exec ]; then # it must be a fresh program, not a copy of the parent
+      cmdline=$(tr '\0' ' ' <"/proc/$victim/cmdline" 2>/dev/null || true)
+      case "$cmdline" in
+        "sharebench worker --strategy $strategy "*) ;;
+        "") ;; # it ended between pgrep and here
+        *) fail "$run: worker $victim runs '$cmdline', not 'sharebench worker'" ;;
+      esac
+    fi
+    kill -9 "$victim" 2>/dev/null && kills=$((kills + 1))
   done
   set +e
   for _ in $(seq 1 600); do kill -0 "$parent" 2>/dev/null || break; sleep 0.05; done
   if kill -0 "$parent" 2>/dev/null; then
-    fail "$strategy: the run did not finish within 30 s"
+    fail "$run: the run did not finish within 30 s"
     kill -9 "$parent"
   fi
   wait "$parent"
   rc=$?
   set -e
-  expect_eq "$strategy exit" 0 "$rc"
-  expect_eq "$strategy checksum after $kills kills" "$want" "$(summary_value checksum)"
-  expect_eq "$strategy rows" "$rows" "$(summary_value rows)"
+  expect_eq "$run exit" 0 "$rc"
+  expect_eq "$run start" "$start" "$(summary_value start)"
+  expect_eq "$run checksum after $kills kills" "$want" "$(summary_value checksum)"
+  expect_eq "$run rows" "$rows" "$(summary_value rows)"
   restarts=$(summary_value worker_restarts)
-  [ "${restarts:-0}" -ge "$kills" ] || fail "$strategy: $kills kills but $restarts restarts"
-  [ "$kills" -gt 0 ] || fail "$strategy: no worker was killed (run too short?)"
-  echo "$strategy: $kills workers killed, $restarts restarted, checksum exact"
+  [ "${restarts:-0}" -ge "$kills" ] || fail "$run: $kills kills but $restarts restarts"
+  [ "$kills" -gt 0 ] || fail "$run: no worker was killed (run too short?)"
+  echo "$run: $kills workers killed, $restarts restarted, checksum exact"
 done
 
 # The poison record: id 100 kills every worker that classifies it.

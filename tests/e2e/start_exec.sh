@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# --start exec: every strategy gives the exact conformance figures or refuses, at once and
+# before building anything, with a message that says why (nothing is inherited across exec)
+# and names the strategies that work. Exec'd workers given something that is not the model
+# (a descriptor that is not a sealed memfd, a file that is not an image) refuse it.
+# usage: start_exec.sh SHAREBENCH CONFORMANCE_DIR WORK
+set -eu
+SHAREBENCH=$1 DIR=$2 WORK=$3
+mkdir -p "$WORK" "$WORK/scratch"
+. "$(dirname "$0")/lib.sh"
+spec="$DIR/spec-tiny.csv"
+records="$DIR/records-tiny.csv"
+expected=$(grep -E '^\| spec-tiny.csv' "$DIR/EXPECTED.md" | tr -d ' ' | cut -d'|' -f6)
+works="Strategies that work with --start exec: shared_arrays, mapped_file, per_task_serialize, per_worker_copy"
+
+for strategy in global_fork module_state registry; do
+  rm -f "$WORK/results.csv"
+  run_sb run --spec "$spec" --input "$records" --strategy "$strategy" --workers 2 \
+    --start exec --output "$WORK/results.csv"
+  expect_eq "$strategy exec exit" 2 "$rc"
+  expect_contains "$strategy exec says which" "$err" "$strategy cannot work with --start exec"
+  expect_contains "$strategy exec says why" "$err" "inherits nothing but its arguments, environment and open descriptors"
+  expect_contains "$strategy exec says what works" "$err" "$works"
+  [ ! -e "$WORK/results.csv" ] || fail "$strategy: refused, yet a results file was written"
+  [ -z "$out" ] || fail "$strategy: refused, yet printed a summary: $out"
+  # The worker side says the same when started by hand.
+  run_sb worker --strategy "$strategy" --spec "$spec" --task-fd 0 --result-fd 1
+  expect_eq "$strategy worker exit" 1 "$rc"
+  expect_contains "$strategy worker says why" "$err" "$strategy cannot work with --start exec"
+done
+
+# No processes to start: the mode does not apply, and the figures are exact.
+for strategy in serial threads; do
+  run_sb run --spec "$spec" --input "$records" --strategy "$strategy" --workers 2 --start exec \
+    --no-baseline
+  expect_eq "$strategy exec exit" 0 "$rc"
+  expect_eq "$strategy exec checksum" "$expected" "$(summary_value checksum)"
+  expect_eq "$strategy start" "$([ $strategy = serial ] && echo none || echo thread)" "$(summary_value start)"
+done
+
+# Exec'd workers, with the memory baseline measured the same way; mapped_file's image is gone
+# from the scratch directory when the run ends.
+for strategy in shared_arrays mapped_file per_task_serialize per_worker_copy; do
+  run_sb run --spec "$spec" --input "$records" --strategy "$strategy" --workers 2 --start exec \
+    --scratch-dir "$WORK/scratch"
+  expect_eq "$strategy exec exit" 0 "$rc"
+  expect_eq "$strategy start" exec "$(summary_value start)"
+  expect_eq "$strategy exec checksum" "$expected" "$(summary_value checksum)"
+  ready=$(summary_value ready_s)
+  awk -v r="$ready" 'BEGIN { exit !(r > 0) }' || fail "$strategy: ready_s '$ready' is not measured"
+  [ -z "$(ls "$WORK/scratch")" ] || fail "$strategy: left behind: $(ls "$WORK/scratch")"
+done
+
+# What a worker is handed must be what it claims to be.
+run_sb worker --strategy shared_arrays --spec "$spec" --fd 0 --task-fd 0 --result-fd 1 </dev/null
+expect_eq "shared_arrays, not a memfd: exit" 1 "$rc"
+expect_contains "shared_arrays, not a memfd" "$err" "descriptor 0 is not a write-sealed memfd"
+run_sb worker --strategy mapped_file --spec "$spec" --path "$records" --task-fd 0 --result-fd 1 </dev/null
+expect_eq "mapped_file, not an image: exit" 1 "$rc"
+expect_contains "mapped_file, not an image" "$err" "image"
+run_sb worker --strategy mapped_file --spec "$spec" --path "$WORK/none.img" --task-fd 0 --result-fd 1 </dev/null
+expect_contains "mapped_file, no file" "$err" "$WORK/none.img"
+
+# Bad flags, and a scratch directory that is not there.
+run_sb run --spec "$spec" --input "$records" --strategy mapped_file --start spawn
+expect_eq "--start spawn exit" 2 "$rc"
+expect_contains "--start spawn" "$err" "neither fork nor exec"
+run_sb run --spec "$spec" --input "$records" --strategy mapped_file --scratch-dir "$WORK/nowhere" --no-baseline
+expect_eq "missing scratch dir exit" 1 "$rc"
+expect_contains "missing scratch dir" "$err" "$WORK/nowhere/sharebench-"
+finish
