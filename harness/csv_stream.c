@@ -33,7 +33,8 @@ struct csv_stream {
     bool eof;             /* no more input after window */
     bool finished;        /* csv_fini done */
     size_t field_limit;
-    uint64_t bytes; /* consumed so far */
+    uint64_t bytes;     /* consumed so far */
+    uint64_t remaining; /* file sources: bytes left to read (UINT64_MAX: to the end) */
 
     uint64_t line;          /* the line the next input byte is on */
     bool after_cr;          /* the last byte seen was CR: an LF now ends no new line */
@@ -240,13 +241,16 @@ static int refill(struct csv_stream *s, struct error *err)
         return 0;
     }
     ssize_t n;
+    size_t want = s->remaining < READ_BUFFER_SIZE ? (size_t)s->remaining : READ_BUFFER_SIZE;
     do {
-        n = read(s->fd, s->buf, READ_BUFFER_SIZE);
+        n = want ? read(s->fd, s->buf, want) : 0;
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return error_errno(err, "%s: read failed", s->name);
     s->window = s->buf;
     s->window_len = (size_t)n;
+    if (s->remaining != UINT64_MAX)
+        s->remaining -= (uint64_t)n;
     s->next_cr = s->next_nul = NULL;
     if (n == 0)
         s->eof = true;
@@ -309,6 +313,7 @@ static struct csv_stream *stream_new(const char *name, size_t field_limit)
     s->fd = -1;
     s->field_limit = field_limit;
     s->line = 1;
+    s->remaining = UINT64_MAX;
     parser_init(s);
     return s;
 }
@@ -330,6 +335,27 @@ struct csv_stream *csv_stream_open(const char *path, size_t field_limit, struct 
     s->buf = xmalloc(READ_BUFFER_SIZE);
     /* Advice only: a failure changes nothing but speed. */
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return s;
+}
+
+struct csv_stream *csv_stream_open_range(const char *path, uint64_t offset, uint64_t length,
+                                         uint64_t first_line, size_t field_limit,
+                                         struct error *err)
+{
+    if (strcmp(path, "-") == 0) {
+        error_set(err, "standard input cannot be read by byte ranges");
+        return NULL;
+    }
+    struct csv_stream *s = csv_stream_open(path, field_limit, err);
+    if (s == NULL)
+        return NULL;
+    if (lseek(s->fd, (off_t)offset, SEEK_SET) < 0) {
+        error_errno(err, "%s: seek to byte %llu", path, (unsigned long long)offset);
+        csv_stream_close(s);
+        return NULL;
+    }
+    s->remaining = length;
+    s->line = first_line;
     return s;
 }
 

@@ -49,6 +49,13 @@ struct csv_stream;
  * standard input. Returns NULL and fills err when the file cannot be opened. */
 struct csv_stream *csv_stream_open(const char *path, size_t field_limit, struct error *err);
 
+/* Read rows from length bytes of path starting at offset, the first of them on line
+ * first_line (the rest of the file is not read): one process's share of a file split by
+ * byte ranges (harness/split.h). */
+struct csv_stream *csv_stream_open_range(const char *path, uint64_t offset, uint64_t length,
+                                         uint64_t first_line, size_t field_limit,
+                                         struct error *err);
+
 /* Read rows from a block of memory (not copied; it must outlive the stream). name is used in
  * messages. */
 struct csv_stream *csv_stream_open_memory(const char *name, const void *data, size_t len,

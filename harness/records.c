@@ -45,6 +45,7 @@ static int reject(struct rejection *rej, uint64_t line, const char *fmt, ...)
 {
     va_list ap;
     rej->line = line;
+    rej->bad_quoting = false;
     va_start(ap, fmt);
     vsnprintf(rej->reason, sizeof rej->reason, fmt, ap);
     va_end(ap);
@@ -53,10 +54,13 @@ static int reject(struct rejection *rej, uint64_t line, const char *fmt, ...)
 
 int record_from_row(const struct csv_row *row, struct record *rec, struct rejection *rej)
 {
-    if (row->flags & CSV_ROW_UNTERMINATED)
-        return reject(rej, row->line, "quoted field not closed at end of file");
-    if (row->flags & CSV_ROW_MALFORMED)
-        return reject(rej, row->line, "malformed quoting (RFC 4180)");
+    if (row->flags & (CSV_ROW_UNTERMINATED | CSV_ROW_MALFORMED)) {
+        reject(rej, row->line, "%s",
+               row->flags & CSV_ROW_UNTERMINATED ? "quoted field not closed at end of file"
+                                                 : "malformed quoting (RFC 4180)");
+        rej->bad_quoting = true;
+        return -1;
+    }
     if (row->nfields != RECORD_FIELDS)
         return reject(rej, row->line, "expected %d fields, found %zu", RECORD_FIELDS, row->nfields);
     if (row->flags & CSV_ROW_OVERSIZE)
@@ -104,11 +108,12 @@ static int check_header(struct csv_stream *s, struct error *err)
                      csv_stream_name(s), (unsigned long long)row.line, RECORD_HEADER);
 }
 
-static struct record_reader *reader_start(struct csv_stream *s, struct error *err)
+static struct record_reader *reader_start(struct csv_stream *s, bool header,
+                                          struct error *err)
 {
     if (s == NULL)
         return NULL;
-    if (check_header(s, err) != 0) {
+    if (header && check_header(s, err) != 0) {
         csv_stream_close(s);
         return NULL;
     }
@@ -119,13 +124,22 @@ static struct record_reader *reader_start(struct csv_stream *s, struct error *er
 
 struct record_reader *record_reader_open(const char *path, size_t field_limit, struct error *err)
 {
-    return reader_start(csv_stream_open(path, field_limit, err), err);
+    return reader_start(csv_stream_open(path, field_limit, err), true, err);
+}
+
+struct record_reader *record_reader_open_range(const char *path, uint64_t offset,
+                                               uint64_t length, uint64_t first_line,
+                                               size_t field_limit, struct error *err)
+{
+    struct csv_stream *s =
+        csv_stream_open_range(path, offset, length, first_line, field_limit, err);
+    return reader_start(s, offset == 0, err);
 }
 
 struct record_reader *record_reader_open_memory(const char *name, const void *data, size_t len,
                                                 size_t field_limit, struct error *err)
 {
-    return reader_start(csv_stream_open_memory(name, data, len, field_limit), err);
+    return reader_start(csv_stream_open_memory(name, data, len, field_limit), true, err);
 }
 
 enum record_status record_reader_next(struct record_reader *r, struct record *rec,

@@ -10,6 +10,7 @@
 #include "csv_stream.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define RECORD_FIELDS       5
@@ -29,6 +30,7 @@ struct record {
 struct rejection {
     uint64_t line;
     char reason[128];
+    bool bad_quoting; /* malformed or unterminated quotes (a byte-range split relies on them) */
 };
 
 enum record_status {
@@ -43,6 +45,12 @@ struct record_reader;
 /* Open path ("-" for standard input) and check its header. NULL with err filled when the file
  * cannot be read, is empty, or does not start with the header. */
 struct record_reader *record_reader_open(const char *path, size_t field_limit, struct error *err);
+
+/* Records from length bytes of path starting at offset, the first on line first_line; the
+ * header is checked only if the range starts the file (offset 0). */
+struct record_reader *record_reader_open_range(const char *path, uint64_t offset,
+                                               uint64_t length, uint64_t first_line,
+                                               size_t field_limit, struct error *err);
 
 /* Same, over a block of memory (for tests and fuzzing). */
 struct record_reader *record_reader_open_memory(const char *name, const void *data, size_t len,
