@@ -339,8 +339,7 @@ struct csv_stream *csv_stream_open(const char *path, size_t field_limit, struct 
 }
 
 struct csv_stream *csv_stream_open_range(const char *path, uint64_t offset, uint64_t length,
-                                         uint64_t first_line, size_t field_limit,
-                                         struct error *err)
+                                         uint64_t first_line, size_t field_limit, struct error *err)
 {
     if (strcmp(path, "-") == 0) {
         error_set(err, "standard input cannot be read by byte ranges");

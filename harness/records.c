@@ -108,8 +108,7 @@ static int check_header(struct csv_stream *s, struct error *err)
                      csv_stream_name(s), (unsigned long long)row.line, RECORD_HEADER);
 }
 
-static struct record_reader *reader_start(struct csv_stream *s, bool header,
-                                          struct error *err)
+static struct record_reader *reader_start(struct csv_stream *s, bool header, struct error *err)
 {
     if (s == NULL)
         return NULL;
@@ -127,9 +126,9 @@ struct record_reader *record_reader_open(const char *path, size_t field_limit, s
     return reader_start(csv_stream_open(path, field_limit, err), true, err);
 }
 
-struct record_reader *record_reader_open_range(const char *path, uint64_t offset,
-                                               uint64_t length, uint64_t first_line,
-                                               size_t field_limit, struct error *err)
+struct record_reader *record_reader_open_range(const char *path, uint64_t offset, uint64_t length,
+                                               uint64_t first_line, size_t field_limit,
+                                               struct error *err)
 {
     struct csv_stream *s =
         csv_stream_open_range(path, offset, length, first_line, field_limit, err);

@@ -48,9 +48,9 @@ struct record_reader *record_reader_open(const char *path, size_t field_limit, s
 
 /* Records from length bytes of path starting at offset, the first on line first_line; the
  * header is checked only if the range starts the file (offset 0). */
-struct record_reader *record_reader_open_range(const char *path, uint64_t offset,
-                                               uint64_t length, uint64_t first_line,
-                                               size_t field_limit, struct error *err);
+struct record_reader *record_reader_open_range(const char *path, uint64_t offset, uint64_t length,
+                                               uint64_t first_line, size_t field_limit,
+                                               struct error *err);
 
 /* Same, over a block of memory (for tests and fuzzing). */
 struct record_reader *record_reader_open_memory(const char *name, const void *data, size_t len,

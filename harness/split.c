@@ -19,8 +19,7 @@ uint64_t split_raw_start(uint64_t size, unsigned i, unsigned n)
 }
 
 /* Read up to cap bytes at off; *got is 0 at end of file. */
-static int read_block(int fd, uint64_t off, char *buf, size_t cap, size_t *got,
-                      struct error *err)
+static int read_block(int fd, uint64_t off, char *buf, size_t cap, size_t *got, struct error *err)
 {
     ssize_t n;
     do {
@@ -43,8 +42,7 @@ int split_count_quotes(int fd, uint64_t off, uint64_t len, uint64_t *quotes, str
             break;
         if (got == 0)
             break;
-        for (const char *p = buf, *end = buf + got; (p = memchr(p, '"', (size_t)(end - p)));
-             p++)
+        for (const char *p = buf, *end = buf + got; (p = memchr(p, '"', (size_t)(end - p))); p++)
             count++;
         off += got;
         len -= got;

@@ -93,8 +93,7 @@ static unsigned read_split(const char *path, uint64_t size, unsigned n, struct s
         assert_true(start[i] <= start[i + 1]);
         filled += start[i + 1] > start[i];
         uint64_t len = start[i + 1] - start[i], lines;
-        read_all(record_reader_open_range(path, start[i], len, line, 1 << 20, &err), s,
-                 i + 1 == n);
+        read_all(record_reader_open_range(path, start[i], len, line, 1 << 20, &err), s, i + 1 == n);
         assert_int_equal(split_count_lines(fd, start[i], len, &lines, &err), 0);
         line += lines;
     }
@@ -158,8 +157,9 @@ static void test_split_many_records(void **state)
     char *text = malloc(cap);
     len += (size_t)snprintf(text, cap, HEADER "\r\n");
     for (int i = 0; i < 2000; i++) {
-        const char *texts[] = {"plain words", "\"quoted, with comma\"", "\"two\nlines\"",
-                               "\"a \"\"quote\"\" inside\"", "\"cr\r\nlf inside\"", "\"\""};
+        const char *texts[] = {"plain words",         "\"quoted, with comma\"",
+                               "\"two\nlines\"",      "\"a \"\"quote\"\" inside\"",
+                               "\"cr\r\nlf inside\"", "\"\""};
         len += (size_t)snprintf(text + len, cap - len, "%d,u%d,FR,%d.25,%s%s", i, i % 7, i,
                                 texts[i % 6], i % 5 ? "\r\n" : "\n");
         if (i % 97 == 0) /* a rejected record: four fields */

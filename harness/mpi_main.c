@@ -1,0 +1,425 @@
+/* mpi_main.c - sharebench-mpi: the workload over MPI ranks, on one node or many.
+ *
+ *   mpirun -np N sharebench-mpi --spec FILE --input FILE --strategy mpi_shared_window
+ *
+ * Every rank is a full reader and classifier of its own byte range of the input: no rank
+ * feeds another (the single parent reading for every worker is what caps `sharebench run`).
+ * The steps, all ranks in step:
+ *   1. load the spec, open the input (every rank: files are on a shared path on a cluster);
+ *   2. share the model as the strategy says (mpi_strategy.h) and compile the rules;
+ *   3. split the input into byte ranges on record boundaries (harness/split.h): quote counts
+ *      per raw range, an MPI_Exscan for each rank's quote parity and first line number;
+ *   4. classify the range; results, rejections and the checksum are reduced to rank 0, which
+ *      prints the summary line (the same keys as `sharebench run`, plus memory per node).
+ * Memory is read from /proc/self/smaps_rollup on every rank before the model is shared, after
+ * it is shared, and at the end, and summed per node: the model's cost per node is the sum of
+ * the ranks' PSS growth over the sharing step, in copies of the image.
+ */
+#include "cli.h"
+#include "image.h"
+#include "memsample.h"
+#include "mpi_strategy.h"
+#include "records.h"
+#include "sink.h"
+#include "split.h"
+#include "summary.h"
+#include "workload.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct mpi_strategy *const mpi_strategies[] = {&mpi_shared_window, &mpi_bcast_copy};
+
+struct mpi_args {
+    const char *spec_path, *input_path;
+    const struct mpi_strategy *strategy;
+    size_t field_limit;
+    bool json;
+};
+
+static void mpi_help(void)
+{
+    printf("usage: mpirun -np N sharebench-mpi --spec FILE --input FILE --strategy NAME\n"
+           "                                  [--json] [--field-limit SIZE]\n\n"
+           "Classifies the records file over N MPI ranks, on one node or many: each rank reads\n"
+           "and classifies its own byte range (cut on record boundaries, quoted line ends\n"
+           "included), and rank 0 prints the summary: rows= rejected= checksum= rows_per_s=\n"
+           "and memory per node (the same checksum as 'sharebench run', for any N).\n\n"
+           "  --strategy NAME     how ranks reach the model:\n");
+    for (size_t i = 0; i < sizeof mpi_strategies / sizeof mpi_strategies[0]; i++)
+        printf("                        %-18s %s\n", mpi_strategies[i]->name,
+               mpi_strategies[i]->summary);
+    printf("  --spec FILE         model spec (read by every rank)\n"
+           "  --input FILE        records file (read by every rank: a shared path)\n"
+           "  --json              print the summary as one JSON object\n"
+           "  --field-limit SIZE  reject records with a field over SIZE bytes (default 1M)\n\n"
+           "Memory: node_pss_mb is the largest per-node sum of the ranks' PSS (sampled after\n"
+           "setup and at the end); model_copies_per_node = the ranks' PSS growth over the\n"
+           "sharing step alone (before rules are compiled or the input is read), summed per\n"
+           "node (largest node), / image_mb.\n"
+           "Exit status: 0 success, 1 the run failed, 2 bad usage or unusable input.\n");
+}
+
+/* Parse the command line; every rank does, identically (the caller keeps all but rank 0
+ * quiet). */
+static int parse_mpi_args(int argc, char **argv, struct mpi_args *a, bool speak)
+{
+    static const struct option longopts[] = {{"spec", required_argument, NULL, 's'},
+                                             {"input", required_argument, NULL, 'i'},
+                                             {"strategy", required_argument, NULL, 'S'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"field-limit", required_argument, NULL, 'F'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    *a = (struct mpi_args){.field_limit = FIELD_LIMIT_DEFAULT};
+    (void)speak;
+    int c;
+    uint64_t v;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            a->spec_path = optarg;
+            break;
+        case 'i':
+            a->input_path = optarg;
+            break;
+        case 'S':
+            for (size_t i = 0; i < sizeof mpi_strategies / sizeof mpi_strategies[0]; i++)
+                if (strcmp(optarg, mpi_strategies[i]->name) == 0)
+                    a->strategy = mpi_strategies[i];
+            if (a->strategy == NULL)
+                return cli_usage_error("mpi",
+                                       "no strategy '%s' (mpi_shared_window or "
+                                       "mpi_bcast_copy)",
+                                       optarg);
+            break;
+        case 'j':
+            a->json = true;
+            break;
+        case 'F':
+            if (cli_size("mpi", "field-limit", optarg, 1, 1ull << 30, &v) != 0)
+                return EXIT_USAGE;
+            a->field_limit = (size_t)v;
+            break;
+        case 'h':
+            if (speak)
+                mpi_help();
+            return -1;
+        case ':':
+            return cli_usage_error("mpi", "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("mpi", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("mpi", "unexpected argument '%s'", argv[optind]);
+    if (!a->spec_path || !a->input_path || !a->strategy)
+        return cli_usage_error("mpi", "--spec, --input and --strategy are required");
+    return 0;
+}
+
+/* ---- agreeing on failure ------------------------------------------------------------------- */
+
+/* Did every rank succeed? If not, the lowest failing rank says why (the others usually fail
+ * the same way, and one message is enough). */
+static bool all_ok(const struct mpi_env *env, bool ok, const struct error *err)
+{
+    int mine = ok ? env->size : env->rank, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, env->world);
+    if (first == env->rank && env->rank == 0)
+        fprintf(stderr, "sharebench-mpi: %s\n", err->msg);
+    else if (first == env->rank)
+        fprintf(stderr, "sharebench-mpi: rank %d: %s\n", env->rank, err->msg);
+    return first == env->size;
+}
+
+/* ---- memory -------------------------------------------------------------------------------- */
+
+static double my_pss_mb(void)
+{
+    struct mem_reading r;
+    return mem_read(getpid(), &r) == 0 ? (double)r.pss / 1e6 : NAN;
+}
+
+/* The largest per-node sum of v over the ranks, on world rank 0. */
+static double node_sum_max(const struct mpi_env *env, double v)
+{
+    double node_sum = 0, max = 0;
+    MPI_Reduce(&v, &node_sum, 1, MPI_DOUBLE, MPI_SUM, 0, env->node);
+    MPI_Comm leaders;
+    MPI_Comm_split(env->world, env->node_rank == 0 ? 0 : MPI_UNDEFINED, env->rank, &leaders);
+    if (leaders != MPI_COMM_NULL) {
+        MPI_Reduce(&node_sum, &max, 1, MPI_DOUBLE, MPI_MAX, 0, leaders);
+        MPI_Comm_free(&leaders);
+    }
+    return max;
+}
+
+/* ---- the split ----------------------------------------------------------------------------- */
+
+struct range {
+    uint64_t start, end, first_line;
+};
+
+/* This rank's byte range of the input, starting and ending on record boundaries. */
+static int find_range(const struct mpi_env *env, int fd, uint64_t size, struct range *r,
+                      struct error *err)
+{
+    uint64_t raw = split_raw_start(size, (unsigned)env->rank, (unsigned)env->size);
+    uint64_t raw_end = env->rank + 1 == env->size
+                           ? size
+                           : split_raw_start(size, (unsigned)env->rank + 1, (unsigned)env->size);
+    uint64_t quotes = 0, before = 0;
+    int rc = raw_end > raw ? split_count_quotes(fd, raw, raw_end - raw, &quotes, err) : 0;
+    MPI_Exscan(&quotes, &before, 1, MPI_UINT64_T, MPI_SUM, env->world);
+    if (env->rank == 0)
+        before = 0; /* MPI_Exscan leaves rank 0's result undefined */
+    r->start = 0;
+    if (rc == 0 && env->rank > 0)
+        rc = split_find_start(fd, size, raw, before & 1, &r->start, err);
+    /* Each range ends where the next begins: pass starts down the line. */
+    uint64_t next = size;
+    int up = env->rank > 0 ? env->rank - 1 : MPI_PROC_NULL;
+    int down = env->rank + 1 < env->size ? env->rank + 1 : MPI_PROC_NULL;
+    MPI_Sendrecv(&r->start, 1, MPI_UINT64_T, up, 0, &next, 1, MPI_UINT64_T, down, 0, env->world,
+                 MPI_STATUS_IGNORE);
+    r->end = env->rank + 1 < env->size ? next : size;
+    if (r->end < r->start)
+        r->end = r->start;
+    uint64_t lines = 0, lines_before = 0;
+    if (rc == 0 && r->end > r->start)
+        rc = split_count_lines(fd, r->start, r->end - r->start, &lines, err);
+    MPI_Exscan(&lines, &lines_before, 1, MPI_UINT64_T, MPI_SUM, env->world);
+    r->first_line = 1 + (env->rank == 0 ? 0 : lines_before);
+    return rc;
+}
+
+/* ---- classifying --------------------------------------------------------------------------- */
+
+struct rank_result {
+    struct sink sink;
+    uint64_t bad_quoting; /* rows with broken quotes in this range */
+    uint64_t bytes;
+};
+
+/* Classify every record of the reader's range (the reader is closed here). */
+static int classify_range(struct record_reader *reader, const char *input_path,
+                          const struct classifier *c, struct rank_result *out, struct error *err)
+{
+    if (sink_open(&out->sink, input_path, NULL, err) != 0) {
+        record_reader_close(reader);
+        return -1;
+    }
+    struct record rec;
+    struct rejection rej;
+    struct result res;
+    enum record_status st;
+    int rc = 0;
+    while (rc == 0 && (st = record_reader_next(reader, &rec, &rej, err)) != RECORD_END) {
+        if (st == RECORD_ERROR) {
+            rc = -1;
+        } else if (st == RECORD_REJECTED) {
+            out->bad_quoting += rej.bad_quoting;
+            sink_rejected(&out->sink, &rej);
+        } else {
+            classify(c, &rec, &res);
+            rc = sink_result(&out->sink, &res, err);
+        }
+    }
+    out->bytes = record_reader_bytes(reader);
+    record_reader_close(reader);
+    if (rc == 0)
+        rc = sink_commit(&out->sink, err);
+    return rc;
+}
+
+/* ---- the run ------------------------------------------------------------------------------- */
+
+struct totals {
+    uint64_t rows, rejected, sum, bytes, bad_quoting_before_last;
+    double seconds, setup_seconds, build_seconds;
+    double pss_before, pss_setup, pss_end; /* per-node sums, largest node */
+    double model_growth;                   /* per-node sum of the ranks' growth over setup */
+    int nodes, ranks_per_node;
+};
+
+static void reduce_totals(const struct mpi_env *env, const struct rank_result *mine,
+                          struct totals *t)
+{
+    uint64_t in[5] = {mine->sink.sum.count, mine->sink.rejected, mine->sink.sum.sum, mine->bytes,
+                      env->rank + 1 < env->size ? mine->bad_quoting : 0};
+    uint64_t out[5] = {0};
+    MPI_Reduce(in, out, 5, MPI_UINT64_T, MPI_SUM, 0, env->world);
+    t->rows = out[0];
+    t->rejected = out[1];
+    t->sum = out[2]; /* sums of FNV hashes wrap modulo 2^64, as the checksum is defined */
+    t->bytes = out[3];
+    t->bad_quoting_before_last = out[4];
+    int leader = env->node_rank == 0, nodes = 0, most = 0;
+    MPI_Reduce(&leader, &nodes, 1, MPI_INT, MPI_SUM, 0, env->world);
+    MPI_Reduce(&env->node_size, &most, 1, MPI_INT, MPI_MAX, 0, env->world);
+    t->nodes = nodes;
+    t->ranks_per_node = most;
+}
+
+static void print_summary(const struct mpi_args *a, const struct mpi_env *env,
+                          const struct totals *t, size_t image_bytes)
+{
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)t->sum);
+    double secs = t->seconds > 0 ? t->seconds : 1e-9, image_mb = (double)image_bytes / 1e6;
+    struct summary sm = {0};
+    summary_str(&sm, "strategy", a->strategy->name);
+    summary_str(&sm, "start", "mpi");
+    summary_u64(&sm, "workers", (uint64_t)env->size);
+    summary_u64(&sm, "rows", t->rows);
+    summary_u64(&sm, "rejected", t->rejected);
+    summary_u64(&sm, "failed", 0);
+    summary_str(&sm, "checksum", hex);
+    summary_f64(&sm, "seconds", t->seconds);
+    summary_f64(&sm, "rows_per_s", (double)t->rows / secs);
+    summary_f64(&sm, "mb_per_s", (double)t->bytes / 1e6 / secs);
+    summary_u64(&sm, "input_bytes", t->bytes);
+    summary_f64(&sm, "setup_seconds", t->setup_seconds);
+    summary_f64(&sm, "build_s", t->build_seconds);
+    summary_f64(&sm, "image_mb", image_mb);
+    summary_u64(&sm, "nodes", (uint64_t)t->nodes);
+    summary_u64(&sm, "ranks_per_node", (uint64_t)t->ranks_per_node);
+    summary_f64(&sm, "node_pss_mb", fmax(t->pss_setup, t->pss_end));
+    summary_f64(&sm, "node_pss_before_mb", t->pss_before);
+    summary_f64(&sm, "node_model_mb", t->model_growth);
+    summary_f64(&sm, "model_copies_per_node", t->model_growth / image_mb);
+    summary_print(&sm, stdout, a->json);
+}
+
+/* Steps 2 to 4 (the spec is loaded, the input open). Returns an exit status: a failure
+ * before classifying is the input's (a read, its header), one after it the run's. */
+static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const struct spec *spec,
+                     int fd, uint64_t size)
+{
+    struct error err = {0};
+    struct totals t = {0};
+    double pss_before = my_pss_mb();
+    double t0 = MPI_Wtime();
+    struct mpi_model model;
+    a->strategy->share(spec, env, &model);
+    MPI_Barrier(env->world);
+    double pss_shared = my_pss_mb(); /* the model's share of memory, and nothing else yet */
+    struct image_view view;
+    struct rule_set rules = {0};
+    bool ok = image_open(&view, model.image, model.size, &err) == 0 &&
+              image_compile_rules(&view, &rules, &err) == 0;
+    struct range r = {0};
+    if (ok)
+        ok = find_range(env, fd, size, &r, &err) == 0;
+    struct record_reader *reader = NULL;
+    if (ok) {
+        reader = record_reader_open_range(a->input_path, r.start, r.end - r.start, r.first_line,
+                                          a->field_limit, &err);
+        ok = reader != NULL;
+    }
+    MPI_Barrier(env->world);
+    double setup = MPI_Wtime() - t0, pss_setup = my_pss_mb();
+    ok = all_ok(env, ok, &err);
+    int status = ok ? EXIT_OK : EXIT_USAGE;
+    struct rank_result mine = {0};
+    if (!ok && reader)
+        record_reader_close(reader);
+    if (ok) {
+        struct classifier c;
+        image_classifier(&view, &rules, &c);
+        double t1 = MPI_Wtime();
+        ok = classify_range(reader, a->input_path, &c, &mine, &err) == 0;
+        double mine_s = MPI_Wtime() - t1;
+        MPI_Reduce(&mine_s, &t.seconds, 1, MPI_DOUBLE, MPI_MAX, 0, env->world);
+        ok = all_ok(env, ok, &err);
+        status = ok ? EXIT_OK : EXIT_FAILURE_RUN;
+    }
+    double pss_end = my_pss_mb(), growth = pss_shared - pss_before;
+    MPI_Reduce(&setup, &t.setup_seconds, 1, MPI_DOUBLE, MPI_MAX, 0, env->world);
+    MPI_Reduce(&model.build_seconds, &t.build_seconds, 1, MPI_DOUBLE, MPI_MAX, 0, env->world);
+    t.pss_before = node_sum_max(env, pss_before);
+    t.pss_setup = node_sum_max(env, pss_setup);
+    t.pss_end = node_sum_max(env, pss_end);
+    t.model_growth = node_sum_max(env, growth);
+    if (ok) {
+        reduce_totals(env, &mine, &t);
+        if (env->rank == 0 && t.bad_quoting_before_last) {
+            fprintf(stderr,
+                    "sharebench-mpi: %s: %llu records with malformed quoting lie before the "
+                    "last rank's range: the split relies on well-formed quotes there, so the "
+                    "figures cannot be trusted; run it with one rank or 'sharebench run'\n",
+                    a->input_path, (unsigned long long)t.bad_quoting_before_last);
+            status = EXIT_FAILURE_RUN;
+        }
+        MPI_Bcast(&status, 1, MPI_INT, 0, env->world);
+    }
+    if (status == EXIT_OK && env->rank == 0)
+        print_summary(a, env, &t, model.size);
+    rules_free(&rules);
+    a->strategy->release(&model);
+    return status;
+}
+
+/* Step 1: the spec and the input, on every rank. Returns an exit status. */
+static int run_mpi(const struct mpi_args *a, const struct mpi_env *env)
+{
+    struct error err = {0};
+    struct spec spec = {0};
+    bool ok = spec_load(a->spec_path, &spec, &err) == 0;
+    if (!all_ok(env, ok, &err)) {
+        spec_free(&spec);
+        return EXIT_USAGE;
+    }
+    int fd = open(a->input_path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    ok = fd >= 0 && fstat(fd, &st) == 0;
+    if (!ok)
+        error_errno(&err, "%s: cannot open", a->input_path);
+    int status = EXIT_USAGE;
+    if (all_ok(env, ok, &err))
+        status = run_ranks(a, env, &spec, fd, (uint64_t)st.st_size);
+    if (fd >= 0)
+        close(fd);
+    spec_free(&spec);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    struct mpi_env env = {.world = MPI_COMM_WORLD};
+    MPI_Comm_rank(env.world, &env.rank);
+    MPI_Comm_size(env.world, &env.size);
+    MPI_Comm_split_type(env.world, MPI_COMM_TYPE_SHARED, env.rank, MPI_INFO_NULL, &env.node);
+    MPI_Comm_rank(env.node, &env.node_rank);
+    MPI_Comm_size(env.node, &env.node_size);
+    struct mpi_args a;
+    /* Every rank parses the same arguments: only rank 0 may say what is wrong with them. */
+    int saved_stderr = env.rank ? dup(STDERR_FILENO) : -1;
+    int null = env.rank ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+    if (null >= 0)
+        dup2(null, STDERR_FILENO);
+    int status = parse_mpi_args(argc, argv, &a, env.rank == 0);
+    fflush(stderr);
+    if (saved_stderr >= 0) {
+        dup2(saved_stderr, STDERR_FILENO);
+        close(saved_stderr);
+    }
+    if (null >= 0)
+        close(null);
+    if (status == 0)
+        status = run_mpi(&a, &env);
+    else if (status < 0)
+        status = EXIT_OK; /* --help */
+    MPI_Comm_free(&env.node);
+    MPI_Finalize();
+    return status;
+}
