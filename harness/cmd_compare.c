@@ -32,6 +32,7 @@ struct config {
     const struct strategy *strategy;
     unsigned workers, chunk;
     bool touch;
+    bool exec; /* --start exec */
     uint64_t limit;
     double baseline_mb;
     double rows_per_s[64], pss_mb[64], copies[64], setup_s[64];
@@ -47,14 +48,17 @@ struct compare_args {
     unsigned nworkers, nchunks;
     uint64_t repeat, limit, serialize_limit, sample_ms;
     bool touch, touch_both;
+    bool start_fork, start_exec;
 };
 
 static void compare_help(void)
 {
     printf("usage: sharebench compare --spec FILE --input FILE --out FILE [--strategies LIST]\n"
            "         [--workers LIST] [--chunk LIST] [--repeat R] [--touch | --touch-both]\n"
-           "         [--limit N] [--serialize-limit N] [--sample-ms MS] [--timelines DIR]\n\n"
-           "Runs every configuration (strategy x workers x chunk) R times, each as a fresh\n"
+           "         [--limit N] [--serialize-limit N] [--sample-ms MS] [--timelines DIR]\n"
+           "         [--start LIST]\n\n"
+           "Runs every configuration (strategy x start x workers x chunk) R times, each as a\n"
+           "fresh\n"
            "'sharebench run' process, interleaved so machine drift spreads over all of them.\n"
            "Writes one CSV row per run (columns: repeat, exit_status, limit, then every key of\n"
            "the run summary) and prints the median, min and max per configuration. Every run over\n"
@@ -66,6 +70,9 @@ static void compare_help(void)
            "  --repeat R           runs per configuration (default 3)\n"
            "  --touch              classify writes visit counters (copy-on-write shows)\n"
            "  --touch-both         every configuration with and without --touch\n"
+           "  --start LIST         how worker processes start: fork, exec or fork,exec\n"
+           "                       (default fork); with exec, only the strategies that can\n"
+           "                       run so (the others are listed as refused, not run)\n"
            "  --limit N            use only the first N records (every strategy)\n"
            "  --serialize-limit N  use only the first N records for per_task_serialize, which\n"
            "                       ships the whole model with every chunk; it is refused when it\n"
@@ -107,6 +114,22 @@ static int parse_strategies(const char *value, struct compare_args *a)
     return a->nstrategies ? 0 : cli_usage_error("compare", "--strategies: empty list");
 }
 
+static int parse_starts(const char *value, struct compare_args *a)
+{
+    char copy[64];
+    snprintf(copy, sizeof copy, "%s", value);
+    a->start_fork = a->start_exec = false;
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        if (strcmp(tok, "fork") == 0)
+            a->start_fork = true;
+        else if (strcmp(tok, "exec") == 0)
+            a->start_exec = true;
+        else
+            return cli_usage_error("compare", "--start: '%s' is neither fork nor exec", tok);
+    }
+    return a->start_fork || a->start_exec ? 0 : cli_usage_error("compare", "--start: empty");
+}
+
 static int parse_compare_args(int argc, char **argv, struct compare_args *a)
 {
     static const struct option longopts[] = {{"spec", required_argument, NULL, 's'},
@@ -122,6 +145,7 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
                                              {"serialize-limit", required_argument, NULL, 'L'},
                                              {"sample-ms", required_argument, NULL, 'm'},
                                              {"timelines", required_argument, NULL, 'T'},
+                                             {"start", required_argument, NULL, 'P'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct compare_args){.repeat = 3,
@@ -129,7 +153,8 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
                                .workers = {1, 2, 4},
                                .nworkers = 3,
                                .chunks = {256},
-                               .nchunks = 1};
+                               .nchunks = 1,
+                               .start_fork = true};
     for (const struct strategy *const *s = strategy_table; *s; s++)
         a->strategies[a->nstrategies++] = *s;
     int c;
@@ -157,6 +182,9 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
             break;
         case 'S':
             rc = parse_strategies(optarg, a);
+            break;
+        case 'P':
+            rc = parse_starts(optarg, a);
             break;
         case 'w':
             rc = parse_u64_list("workers", optarg, 1, POOL_WORKERS_MAX, a->workers, &a->nworkers);
@@ -234,26 +262,58 @@ static int check_serialize_budget(const struct compare_args *a, const struct con
                            (double)image_size_for_spec(spec) / 1e6);
 }
 
+/* Does this configuration exist? Serial has one (no workers, no chunks); exec applies only
+ * to worker processes, and only strategies that can adopt an exec'd worker run with it. */
+static bool config_exists(const struct strategy *st, bool exec, unsigned w, unsigned k)
+{
+    if (st->kind == STRATEGY_IN_PROCESS && (w > 0 || k > 0))
+        return false;
+    return !exec || (st->kind == STRATEGY_PROCESSES && st->adopt != NULL);
+}
+
 static unsigned build_configs(const struct compare_args *a, struct config *configs)
 {
     unsigned n = 0;
-    for (unsigned t = 0; t < (a->touch_both ? 2u : 1u); t++)
-        for (unsigned s = 0; s < a->nstrategies; s++)
-            for (unsigned w = 0; w < a->nworkers; w++)
-                for (unsigned k = 0; k < a->nchunks && n < MAX_CONFIG; k++) {
-                    const struct strategy *st = a->strategies[s];
-                    bool serial = st->kind == STRATEGY_IN_PROCESS;
-                    if (serial && (w > 0 || k > 0))
-                        continue; /* no workers, no chunks: one configuration */
-                    bool slow = strcmp(st->name, "per_task_serialize") == 0;
-                    configs[n++] = (struct config){
-                        .strategy = st,
-                        .workers = (unsigned)a->workers[w],
-                        .chunk = (unsigned)a->chunks[k],
-                        .touch = a->touch_both ? t == 1 : a->touch,
-                        .limit = slow && a->serialize_limit ? a->serialize_limit : a->limit};
-                }
+    for (unsigned e = 0; e < 2; e++) {
+        if (!(e ? a->start_exec : a->start_fork))
+            continue;
+        for (unsigned t = 0; t < (a->touch_both ? 2u : 1u); t++)
+            for (unsigned s = 0; s < a->nstrategies; s++)
+                for (unsigned w = 0; w < a->nworkers; w++)
+                    for (unsigned k = 0; k < a->nchunks && n < MAX_CONFIG; k++) {
+                        const struct strategy *st = a->strategies[s];
+                        if (!config_exists(st, e == 1, w, k))
+                            continue;
+                        bool slow = strcmp(st->name, "per_task_serialize") == 0;
+                        configs[n++] = (struct config){
+                            .strategy = st,
+                            .workers = (unsigned)a->workers[w],
+                            .chunk = (unsigned)a->chunks[k],
+                            .touch = a->touch_both ? t == 1 : a->touch,
+                            .exec = e == 1,
+                            .limit = slow && a->serialize_limit ? a->serialize_limit : a->limit};
+                    }
+    }
     return n;
+}
+
+/* What the summary's start says for this configuration (run_start_name). */
+static const char *config_start(const struct config *c)
+{
+    struct run_options opt = {.strategy = c->strategy, .start_exec = c->exec};
+    return run_start_name(&opt);
+}
+
+/* Say which strategies --start exec leaves out, and why, before anything runs. */
+static void note_exec_refusals(const struct compare_args *a)
+{
+    if (!a->start_exec)
+        return;
+    for (unsigned s = 0; s < a->nstrategies; s++)
+        if (!strategy_supports_exec(a->strategies[s]))
+            fprintf(stderr, "sharebench compare: %s is not run with --start exec: %s\n",
+                    a->strategies[s]->name,
+                    a->strategies[s]->fork_only ? a->strategies[s]->fork_only : "it needs fork");
 }
 
 /* The summary keys of `sharebench run`, in order: the results file's columns. */
@@ -302,6 +362,8 @@ static void write_row(struct matrix *m, const struct config *c, unsigned repeat,
                 snprintf(v, sizeof v, "%u", c->chunk);
             else if (strcmp(m->keys[k], "touch") == 0)
                 snprintf(v, sizeof v, "%d", c->touch);
+            else if (strcmp(m->keys[k], "start") == 0)
+                snprintf(v, sizeof v, "%s", config_start(c));
         }
         fprintf(m->csv, ",%s", v);
     }
@@ -343,17 +405,18 @@ static void report_progress(struct matrix *m, const struct config *c, unsigned r
     double eta = m->finished ? elapsed / m->finished * (m->total - m->finished) : 0;
     if (m->tty)
         fprintf(stderr,
-                "\r[%u/%u] %-18s workers=%-3u chunk=%-5u%s repeat %u/%llu  %4.0f s, "
+                "\r[%u/%u] %-18s %s workers=%-3u chunk=%-5u%s repeat %u/%llu  %4.0f s, "
                 "about %4.0f s to go   ",
-                m->finished, m->total, c->strategy->name, c->workers, c->chunk,
-                c->touch ? " touch" : "", repeat, (unsigned long long)m->args->repeat, elapsed,
-                eta);
+                m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork", c->workers,
+                c->chunk, c->touch ? " touch" : "", repeat, (unsigned long long)m->args->repeat,
+                elapsed, eta);
     else
         fprintf(stderr,
-                "[%u/%u] %s workers=%u chunk=%u touch=%d repeat=%u: exit %d, "
+                "[%u/%u] %s start=%s workers=%u chunk=%u touch=%d repeat=%u: exit %d, "
                 "rows_per_s=%.0f model_copies=%.2f\n",
-                m->finished, m->total, c->strategy->name, c->workers, c->chunk, c->touch, repeat,
-                status, config_value(out, "rows_per_s"), config_value(out, "model_copies"));
+                m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork", c->workers,
+                c->chunk, c->touch, repeat, status, config_value(out, "rows_per_s"),
+                config_value(out, "model_copies"));
 }
 
 static void run_one(struct matrix *m, struct config *c, unsigned repeat)
@@ -385,9 +448,13 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
     }
     if (c->touch)
         argv[n++] = "--touch";
+    if (c->exec) {
+        argv[n++] = "--start";
+        argv[n++] = "exec";
+    }
     if (a->timelines) {
-        snprintf(timeline, sizeof timeline, "%s/%s-w%u-c%u-t%d-r%u.csv", a->timelines,
-                 c->strategy->name, c->workers, c->chunk, c->touch, repeat);
+        snprintf(timeline, sizeof timeline, "%s/%s-w%u-c%u-t%d-r%u%s.csv", a->timelines,
+                 c->strategy->name, c->workers, c->chunk, c->touch, repeat, c->exec ? "-exec" : "");
         argv[n++] = "--timeline";
         argv[n++] = timeline;
     }
@@ -445,8 +512,8 @@ static void spread(const double *v, unsigned n, double *med, double *min, double
 
 static void print_table(const struct matrix *m)
 {
-    printf("\n%-18s %7s %6s %5s %25s %10s %20s %8s\n", "strategy", "workers", "chunk", "touch",
-           "rows/s median [min-max]", "pss MB", "model copies", "setup s");
+    printf("\n%-18s %6s %7s %6s %5s %25s %10s %20s %8s\n", "strategy", "start", "workers", "chunk",
+           "touch", "rows/s median [min-max]", "pss MB", "model copies", "setup s");
     for (unsigned i = 0; i < m->nconfigs; i++) {
         const struct config *c = &m->configs[i];
         double r, rmin, rmax, p, pmin, pmax, k, kmin, kmax, s, smin, smax;
@@ -455,8 +522,8 @@ static void print_table(const struct matrix *m)
         spread(c->copies, c->done, &k, &kmin, &kmax);
         spread(c->setup_s, c->done, &s, &smin, &smax);
         bool serial = c->strategy->kind == STRATEGY_IN_PROCESS;
-        printf("%-18s %7u %6u %5s %9.0f [%6.0f-%6.0f] %10.1f %6.2f [%5.2f-%5.2f] %8.3f%s\n",
-               c->strategy->name, serial ? 0 : c->workers, serial ? 0 : c->chunk,
+        printf("%-18s %6s %7u %6u %5s %9.0f [%6.0f-%6.0f] %10.1f %6.2f [%5.2f-%5.2f] %8.3f%s\n",
+               c->strategy->name, config_start(c), serial ? 0 : c->workers, serial ? 0 : c->chunk,
                c->touch ? "yes" : "no", r, rmin, rmax, p, k, kmin, kmax, s,
                c->limit ? " (limited)" : "");
     }
@@ -473,6 +540,7 @@ static void measure_baselines(struct matrix *m)
                                   .workers = c->workers,
                                   .chunk = c->chunk,
                                   .touch = c->touch,
+                                  .start_exec = c->exec,
                                   .sample_ms = (unsigned)a->sample_ms,
                                   .limit = c->limit};
         if (m->tty)
@@ -545,6 +613,7 @@ int cmd_compare(int argc, char **argv)
         return rc;
     snprintf(m.stderr_path, sizeof m.stderr_path, "/tmp/sharebench-compare-%ld.log",
              (long)getpid());
+    note_exec_refusals(&a);
     fprintf(stderr, "sharebench compare: %u configurations x %llu runs = %u runs\n", m.nconfigs,
             (unsigned long long)a.repeat, m.total);
     measure_baselines(&m);

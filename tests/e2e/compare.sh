@@ -52,6 +52,24 @@ run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies 
 expect_eq "limited exit" 0 "$rc"
 expect_eq "limited rows" 300 "$(python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['rows'])" "$WORK/limited.csv")"
 
+# --start fork,exec: exec rows for the strategies that can, the others named as left out.
+run_sb compare --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" \
+  --strategies serial,global_fork,mapped_file,per_worker_copy,threads --workers 2 --repeat 1 \
+  --start fork,exec --out "$WORK/starts.csv"
+expect_eq "starts exit" 0 "$rc"
+expect_contains "starts: global_fork left out" "$err" "global_fork is not run with --start exec"
+python3 - "$WORK/starts.csv" <<'PY' || fail "starts results"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = sorted((r["strategy"], r["start"]) for r in rows)
+assert got == sorted([("serial", "none"), ("global_fork", "fork"), ("mapped_file", "fork"),
+                      ("per_worker_copy", "fork"), ("threads", "thread"),
+                      ("mapped_file", "exec"), ("per_worker_copy", "exec")]), got
+assert {r["checksum"] for r in rows} == {"bf882334fc882df9"}
+PY
+run_sb compare --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" --start spawn --out x
+expect_eq "bad start" 2 "$rc"
+
 run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies nope --out x
 expect_eq "bad strategy" 2 "$rc"
 run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --workers 0 --out x
