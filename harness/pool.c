@@ -514,8 +514,11 @@ static int take_result(struct pool *p, struct pool_worker *w, const struct resul
 {
     if (h->magic == RESULT_MAGIC && h->status == RESULT_READY) {
         w->ready = true;
-        if (++p->ready == p->n) /* setup ends when the last first worker can take tasks */
-            p->stats.ready_seconds = now_seconds() - p->started;
+        /* Setup ends when the last of the first workers could take tasks, by its own clock. */
+        double at = h->sum ? (double)h->sum * 1e-9 : now_seconds();
+        if (at - p->started > p->stats.ready_seconds && p->ready < p->n)
+            p->stats.ready_seconds = at - p->started;
+        p->ready++;
         return 0;
     }
     if (h->magic != RESULT_MAGIC)

@@ -37,7 +37,7 @@ int split_count_quotes(int fd, uint64_t off, uint64_t len, uint64_t *quotes, str
     uint64_t count = 0;
     int rc = 0;
     while (len > 0) {
-        size_t got;
+        size_t got = 0;
         if ((rc = read_block(fd, off, buf, len < BLOCK ? (size_t)len : BLOCK, &got, err)) != 0)
             break;
         if (got == 0)
@@ -56,7 +56,7 @@ int split_count_quotes(int fd, uint64_t off, uint64_t len, uint64_t *quotes, str
 static int line_ends_before(int fd, uint64_t size, uint64_t pos, bool *yes, struct error *err)
 {
     char two[2];
-    size_t got;
+    size_t got = 0;
     if (read_block(fd, pos - 1, two, pos < size ? 2 : 1, &got, err) != 0)
         return -1;
     *yes = got >= 1 && (two[0] == '\n' || (two[0] == '\r' && (got < 2 || two[1] != '\n')));
@@ -83,7 +83,7 @@ int split_find_start(int fd, uint64_t size, uint64_t raw, bool in_quotes, uint64
     *start = size;
     int rc = 0;
     for (uint64_t off = raw; off < size;) {
-        size_t got;
+        size_t got = 0;
         if ((rc = read_block(fd, off, buf, BLOCK + 1, &got, err)) != 0 || got == 0)
             break;
         size_t scan = got > BLOCK ? BLOCK : got, i;
@@ -112,7 +112,7 @@ int split_count_lines(int fd, uint64_t off, uint64_t len, uint64_t *lines, struc
     bool after_cr = false;
     int rc = 0;
     while (len > 0) {
-        size_t got;
+        size_t got = 0;
         if ((rc = read_block(fd, off, buf, len < BLOCK ? (size_t)len : BLOCK, &got, err)) != 0)
             break;
         if (got == 0)

@@ -144,8 +144,11 @@ int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, st
         worker_send_setup_error(result_fd, message, err);
         return error_set(err, "%s", message);
     }
-    /* Say so once set up: a worker that dies before this was not killed by a task. */
-    int rc = send_result(result_fd, UINT64_MAX, RESULT_READY, NULL, "", 0, err);
+    /* Say so once set up: a worker that dies before this was not killed by a task. The
+     * message carries when (CLOCK_MONOTONIC is one clock for every process of the machine):
+     * the parent may be too busy sending tasks to notice at once. */
+    struct checksum when = {.sum = (uint64_t)(now_seconds() * 1e9)};
+    int rc = send_result(result_fd, UINT64_MAX, RESULT_READY, &when, "", 0, err);
     if (rc == 0)
         rc = serve_tasks(cfg, ctx, task_fd, result_fd, err);
     if (s->detach)

@@ -53,9 +53,9 @@ mkdir -p "$res"
   echo '```'
 } >"$res/dataset.txt"
 
-step "comparison: every strategy, workers 1,2,4, $repeat repeat(s)"
+step "comparison: every strategy, workers 1,2,4, started by fork and by exec, $repeat repeat(s)"
 "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat "$repeat" \
-  --serialize-limit "$slow_limit" --out "$res/compare.csv"
+  --start fork,exec --serialize-limit "$slow_limit" --out "$res/compare.csv"
 
 step "copy-on-write: global_fork and shared_arrays, 4 workers, with and without --touch"
 "$sb" compare --spec "$spec" --input "$data" --strategies global_fork,shared_arrays \
@@ -76,6 +76,24 @@ for size in $sizes; do
   "$sb" compare --spec "datasets/specs/$size.csv" --input "$data" --workers 2 \
     --repeat "$(( repeat > 2 ? 2 : repeat ))" --serialize-limit "$limit" --out "$res/sizes-$size.csv"
 done
+
+mpi=build/release/harness/sharebench-mpi
+rm -f "$res/mpi.jsonl"
+if [ -x "$mpi" ] && command -v mpirun >/dev/null; then
+  step "MPI: sharebench-mpi, 1, 2 and 4 ranks on this node, both strategies"
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 # as root, Open MPI asks
+  for r in $(seq 1 "$repeat"); do
+    for np in 1 2 4; do
+      for strategy in mpi_shared_window mpi_bcast_copy; do
+        mpirun --oversubscribe -np "$np" "$mpi" --spec "$spec" --input "$data" \
+          --strategy "$strategy" --json | tail -n 1 >>"$res/mpi.jsonl"
+        echo "[$r/$repeat] $strategy ranks=$np: $(tail -n 1 "$res/mpi.jsonl" | cut -c1-160)"
+      done
+    done
+  done
+else
+  step "MPI: skipped (no sharebench-mpi or mpirun; apt-get install openmpi-bin libopenmpi-dev)"
+fi
 
 step "Google Benchmark targets"
 "$bench/bench_fork" --benchmark_repetitions=3 --benchmark_out="$res/bench_fork.json" \
