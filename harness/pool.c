@@ -65,6 +65,7 @@ struct pool {
     struct sigaction old_sigpipe;
     struct task *retry; /* chunks whose worker died, to send again */
     double started;     /* when pool_start began */
+    char exe[4096];     /* exec-started workers: this program's file */
     unsigned ready;     /* workers that have reported ready, replacements included */
 };
 
@@ -188,9 +189,9 @@ static void exec_child(struct pool *p, struct pool_worker *w, char **argv)
 {
     if (keep_on_exec(w->worker_task_fd) == 0 && keep_on_exec(w->worker_result_fd) == 0 &&
         (p->opt.inherit_fd < 0 || keep_on_exec(p->opt.inherit_fd) == 0))
-        execv("/proc/self/exe", argv);
-    char message[256];
-    snprintf(message, sizeof message, "exec of /proc/self/exe failed: %s", strerror(errno));
+        execv(p->exe, argv);
+    char message[4400];
+    snprintf(message, sizeof message, "exec of %s failed: %s", p->exe, strerror(errno));
     struct error ignored;
     worker_send_setup_error(w->worker_result_fd, message, &ignored);
     _exit(127);
@@ -232,6 +233,17 @@ static int start_worker(struct pool *p, struct pool_worker *w, struct error *err
     return rc;
 }
 
+static int find_exe(char *out, size_t cap, struct error *err)
+{
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n < 0)
+        return error_errno(err, "readlink /proc/self/exe");
+    if ((size_t)n >= cap - 1)
+        return error_set(err, "this program's path is too long to exec");
+    out[n] = '\0';
+    return 0;
+}
+
 struct pool *pool_start(const struct pool_options *opt, const struct strategy *strategy,
                         struct strategy_state *state, struct error *err)
 {
@@ -257,6 +269,13 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
                                        .result_fd = -1,
                                        .worker_task_fd = -1,
                                        .worker_result_fd = -1};
+    }
+    /* The program to exec, named once (a tool running us, such as valgrind, resolves the
+     * link to our file; exec of the link itself would start the tool's own binary). */
+    if (p->opt.exec && find_exe(p->exe, sizeof p->exe, err) != 0) {
+        free(p->w);
+        free(p);
+        return NULL;
     }
     /* A worker that has gone must show as an error on write, not kill the parent. */
     struct sigaction ignore = {.sa_handler = SIG_IGN};

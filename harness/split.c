@@ -131,3 +131,31 @@ int split_count_lines(int fd, uint64_t off, uint64_t len, uint64_t *lines, struc
     *lines = count;
     return rc;
 }
+
+int split_plan(int fd, uint64_t size, unsigned n, uint64_t *start, uint64_t *first_line,
+               struct error *err)
+{
+    uint64_t quotes_before = 0;
+    for (unsigned i = 0; i < n; i++) { /* what MPI_Exscan gives each rank, in order */
+        uint64_t raw = split_raw_start(size, i, n);
+        uint64_t raw_end = i + 1 == n ? size : split_raw_start(size, i + 1, n);
+        start[i] = 0;
+        if (i > 0 && split_find_start(fd, size, raw, quotes_before & 1, &start[i], err) != 0)
+            return -1;
+        uint64_t q = 0;
+        if (raw_end > raw && split_count_quotes(fd, raw, raw_end - raw, &q, err) != 0)
+            return -1;
+        quotes_before += q;
+    }
+    start[n] = size;
+    uint64_t line = 1;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t lines = 0;
+        if (start[i + 1] > start[i] &&
+            split_count_lines(fd, start[i], start[i + 1] - start[i], &lines, err) != 0)
+            return -1;
+        first_line[i] = line;
+        line += lines;
+    }
+    return 0;
+}

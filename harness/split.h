@@ -44,4 +44,11 @@ int split_find_start(int fd, uint64_t size, uint64_t raw, bool in_quotes, uint64
  * line end or at end of file. */
 int split_count_lines(int fd, uint64_t off, uint64_t len, uint64_t *lines, struct error *err);
 
+/* The whole plan for n parts, computed in one process (what the ranks of sharebench-mpi
+ * compute together with prefix sums): start[0 .. n] (start[n] = size; part i is
+ * [start[i], start[i + 1])) and the line each part starts on, first_line[0 .. n-1]. For tests
+ * and fuzzing. */
+int split_plan(int fd, uint64_t size, unsigned n, uint64_t *start, uint64_t *first_line,
+               struct error *err);
+
 #endif

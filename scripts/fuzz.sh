@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz every parser with libFuzzer (clang, ASan + UBSan): the CSV reader, the spec parser and
-# the image loader, each for SECONDS, starting from the seeds. A crashing input is kept in
-# tests/fuzz/regressions/<target>/, where the normal test build replays it from then on
-# (commit it with the fix).
+# Fuzz every parser with libFuzzer (clang, ASan + UBSan): the CSV reader, the spec parser, the
+# image loader, and the byte-range split (checked against serial reading), each for SECONDS,
+# starting from the seeds. A crashing input is kept in tests/fuzz/regressions/<target>/, where
+# the normal test build replays it from then on (commit it with the fix).
 #
 # usage: scripts/fuzz.sh [SECONDS]     (default 60 per target)
 set -euo pipefail
@@ -11,15 +11,16 @@ seconds=${1:-60}
 
 bash scripts/install-deps
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j"$(nproc)" --target fuzz_csv fuzz_spec fuzz_image
+cmake --build --preset fuzz -j"$(nproc)" --target fuzz_csv fuzz_spec fuzz_image fuzz_split
 
 declare -A seeds=(
   [csv]="datasets/malformed tests/conformance"
   [spec]="datasets/specs tests/reference"
   [image]="tests/fuzz/seeds/image"
+  [split]="datasets/malformed tests/conformance"
 )
 failed=0
-for target in csv spec image; do
+for target in csv spec image split; do
   corpus=$(mktemp -d)
   kept="tests/fuzz/regressions/$target"
   mkdir -p "$kept"

@@ -7,22 +7,27 @@ cd "$(dirname "$0")/.."
 sb=build/release/harness/sharebench
 conf=tests/conformance
 failed=0
-for strategy in $("$sb" list | awk '{print $1}'); do
+# Every strategy with forked workers, then those that can have exec'd ones.
+for run in $("$sb" list | awk '{print $1}') shared_arrays:exec mapped_file:exec \
+  per_task_serialize:exec per_worker_copy:exec; do
+  strategy=${run%:*}
+  start=fork
+  [ "$run" = "$strategy" ] || start=exec
   set +e
   valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     "$sb" run --spec "$conf/spec-small.csv" --input "$conf/records-small.csv" \
-    --strategy "$strategy" --workers 2 --chunk 512 --no-baseline \
+    --strategy "$strategy" --workers 2 --chunk 512 --no-baseline --start "$start" \
     --output /tmp/sharebench-valgrind-$$.csv >/tmp/sharebench-valgrind-$$.out 2>/tmp/sharebench-valgrind-$$.err
   rc=$?
   set -e
   checksum=$(tail -n 1 /tmp/sharebench-valgrind-$$.out | tr ' ' '\n' | sed -n 's/^checksum=//p')
   if [ "$rc" != 0 ] || [ "$checksum" != ab820bfec220a09b ]; then
     failed=1
-    echo "valgrind: $strategy FAILED (exit $rc, checksum '$checksum')"
+    echo "valgrind: $run FAILED (exit $rc, checksum '$checksum')"
     grep -E '==[0-9]+==' /tmp/sharebench-valgrind-$$.err | head -n 30
   else
-    echo "valgrind: $strategy clean"
+    echo "valgrind: $run clean"
   fi
 done
 rm -f /tmp/sharebench-valgrind-$$.*

@@ -29,11 +29,22 @@ for run in global_fork module_state registry shared_arrays mapped_file per_worke
   set -e
   kills=0
   for _ in 1 2 3; do
+    # A loaded machine may take a while to build the model and start the workers: wait for
+    # them (up to 20 s), then let them work a little before the kill.
+    for _ in $(seq 1 200); do
+      [ -n "$(pgrep -P "$parent")" ] || ! kill -0 "$parent" 2>/dev/null && break
+      sleep 0.1
+    done
     sleep 0.3
     victim=$(pgrep -P "$parent" | shuf -n 1 || true)
     [ -n "$victim" ] || continue
     if [ "$start" = exec ]; then # it must be a fresh program, not a copy of the parent
       cmdline=$(tr '\0' ' ' <"/proc/$victim/cmdline" 2>/dev/null || true)
+      case "$cmdline" in
+        *"sharebench run "*) # caught between fork and exec: look again
+          sleep 0.2
+          cmdline=$(tr '\0' ' ' <"/proc/$victim/cmdline" 2>/dev/null || true) ;;
+      esac
       case "$cmdline" in
         "sharebench worker --strategy $strategy "*) ;;
         "") ;; # it ended between pgrep and here

@@ -74,30 +74,18 @@ static unsigned read_split(const char *path, uint64_t size, unsigned n, struct s
     int fd = open(path, O_RDONLY);
     assert_true(fd >= 0);
     struct error err;
-    uint64_t *start = calloc(n + 1, sizeof *start), parity = 0;
-    for (unsigned i = 0; i < n; i++) { /* the Exscan of quote counts, done in order */
-        uint64_t raw = split_raw_start(size, i, n), raw_end = split_raw_start(size, i + 1, n);
-        if (i + 1 == n)
-            raw_end = size;
-        if (i > 0)
-            assert_int_equal(split_find_start(fd, size, raw, parity & 1, &start[i], &err), 0);
-        uint64_t q = 0;
-        if (raw_end > raw)
-            assert_int_equal(split_count_quotes(fd, raw, raw_end - raw, &q, &err), 0);
-        parity += q;
-    }
-    start[n] = size;
-    uint64_t line = 1;
+    uint64_t *start = calloc(n + 1, sizeof *start), *line = calloc(n, sizeof *line);
+    assert_int_equal(split_plan(fd, size, n, start, line, &err), 0);
     unsigned filled = 0;
     for (unsigned i = 0; i < n; i++) {
         assert_true(start[i] <= start[i + 1]);
         filled += start[i + 1] > start[i];
-        uint64_t len = start[i + 1] - start[i], lines;
-        read_all(record_reader_open_range(path, start[i], len, line, 1 << 20, &err), s, i + 1 == n);
-        assert_int_equal(split_count_lines(fd, start[i], len, &lines, &err), 0);
-        line += lines;
+        read_all(record_reader_open_range(path, start[i], start[i + 1] - start[i], line[i], 1 << 20,
+                                          &err),
+                 s, i + 1 == n);
     }
     free(start);
+    free(line);
     close(fd);
     return filled;
 }
