@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build the release preset, generate the default
-# dataset once (cached in datasets/cache/), run the comparison, the model-size, copy-on-write
-# and chunk-size series, the Google Benchmark targets, draw every figure and write REPORT.md.
+# dataset once (cached in datasets/cache/), run the comparison (workers started by fork and by
+# exec), the model-size, copy-on-write and chunk-size series, sharebench-mpi over 1, 2 and 4
+# ranks, the Google Benchmark targets, draw every figure and write REPORT.md.
 # Everything measured lands in results/ (CSV and JSON: the report's sources).
 #
 # usage: scripts/main.sh [--quick]
-#   --quick  a smaller dataset, one repeat, no large model: a few minutes instead of ~12
+#   --quick  a smaller dataset, one repeat, no large model: about 2 minutes instead of about 15
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

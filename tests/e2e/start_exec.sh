@@ -29,6 +29,15 @@ for strategy in global_fork module_state registry; do
   expect_contains "$strategy worker says why" "$err" "$strategy cannot work with --start exec"
 done
 
+# `sharebench list` says which strategies are fork-only.
+run_sb list
+for strategy in global_fork module_state registry; do
+  expect_contains "list marks $strategy" "$(grep "^$strategy " <<<"$out")" "[fork only]"
+done
+for strategy in shared_arrays mapped_file per_task_serialize per_worker_copy threads serial; do
+  grep "^$strategy " <<<"$out" | grep -q 'fork only' && fail "list marks $strategy fork only"
+done
+
 # No processes to start: the mode does not apply, and the figures are exact.
 for strategy in serial threads; do
   run_sb run --spec "$spec" --input "$records" --strategy "$strategy" --workers 2 --start exec \
