@@ -122,6 +122,9 @@ static int parse_mpi_args(int argc, char **argv, struct mpi_args *a, bool speak)
         return cli_usage_error("mpi", "unexpected argument '%s'", argv[optind]);
     if (!a->spec_path || !a->input_path || !a->strategy)
         return cli_usage_error("mpi", "--spec, --input and --strategy are required");
+    if (strcmp(a->input_path, "-") == 0)
+        return cli_usage_error("mpi", "--input -: standard input cannot be split into byte "
+                                      "ranges; give a file every rank can read");
     return 0;
 }
 

@@ -122,6 +122,9 @@ expect_contains "missing input: names it" "$err" "$WORK/none.csv: cannot open"
 run_mpi 2 --spec "$DIR/spec-tiny.csv" --input "$MALFORMED/header-wrong-order.csv" --strategy mpi_bcast_copy
 expect_eq "bad header: exit" 2 "$rc"
 expect_contains "bad header: names it" "$err" "header-wrong-order.csv:1"
+run_mpi 2 --spec "$DIR/spec-tiny.csv" --input - --strategy mpi_bcast_copy </dev/null
+expect_eq "stdin input: exit" 2 "$rc"
+expect_contains "stdin input: says why" "$err" "standard input cannot be split"
 run_mpi 1 --help
 expect_eq "--help exit" 0 "$rc"
 expect_contains "--help" "$out" "mpi_shared_window"
