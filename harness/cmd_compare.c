@@ -229,7 +229,7 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
 static uint64_t estimate_records(const char *path)
 {
     struct stat st;
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe");
     if (f == NULL || fstat(fileno(f), &st) != 0) {
         if (f)
             fclose(f);
@@ -579,7 +579,7 @@ static int check_inputs(const struct compare_args *a, struct config *configs, un
 static int open_results(struct matrix *m, char *partial, size_t cap)
 {
     snprintf(partial, cap, "%s.partial", m->args->out);
-    m->csv = fopen(partial, "w");
+    m->csv = fopen(partial, "we");
     if (m->csv == NULL) {
         perror(partial);
         return EXIT_USAGE;

@@ -161,7 +161,7 @@ struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_p
     pthread_cond_init(&s->wake, NULL);
     if (timeline_path) {
         s->timeline_path = xstrdup(timeline_path);
-        s->timeline = fopen(timeline_path, "w");
+        s->timeline = fopen(timeline_path, "we");
         if (s->timeline == NULL) {
             error_errno(err, "%s: cannot create timeline", timeline_path);
             free(s->timeline_path);

@@ -1,5 +1,5 @@
 /* pool.c - see pool.h. */
-#define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
+#define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ, close_range */
 #include "pool.h"
 
 #include "interrupt.h"
@@ -182,11 +182,24 @@ static int keep_on_exec(int fd)
     return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
-/* In a new worker process that is to become `sharebench worker`: only its own two ends and
- * the strategy's descriptor survive the exec (everything else is close-on-exec). If exec
- * fails, say so on the result pipe, as a worker that cannot set up would, and leave. */
+/* Mark every descriptor above standard error close-on-exec: ours are already, but the
+ * parent may have inherited others from whoever started it (a shell, a test harness), and an
+ * exec'd worker must get only what it is handed (what subprocess's close_fds does). */
+static void close_all_on_exec(void)
+{
+    if (close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) == 0)
+        return;
+    long max = sysconf(_SC_OPEN_MAX); /* kernels before 5.11: every possible descriptor */
+    for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* EBADF for the closed ones: nothing to do */
+}
+
+/* In a new worker process that is to become `sharebench worker`: only standard input, output
+ * and error, its own two ends and the strategy's descriptor survive the exec. If exec fails,
+ * say so on the result pipe, as a worker that cannot set up would, and leave. */
 static void exec_child(struct pool *p, struct pool_worker *w, char **argv)
 {
+    close_all_on_exec();
     if (keep_on_exec(w->worker_task_fd) == 0 && keep_on_exec(w->worker_result_fd) == 0 &&
         (p->opt.inherit_fd < 0 || keep_on_exec(p->opt.inherit_fd) == 0))
         execv(p->exe, argv);

@@ -17,7 +17,7 @@ int sink_open(struct sink *s, const char *input_name, const char *output_path, s
     size_t n = strlen(output_path) + 16;
     s->tmp_path = xmalloc(n);
     snprintf(s->tmp_path, n, "%s.tmp%ld", output_path, (long)getpid());
-    s->file = fopen(s->tmp_path, "w");
+    s->file = fopen(s->tmp_path, "we");
     if (s->file == NULL) {
         error_errno(err, "%s: cannot create results file", s->tmp_path);
         sink_discard(s);

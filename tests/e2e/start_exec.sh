@@ -60,6 +60,32 @@ for strategy in shared_arrays mapped_file per_task_serialize per_worker_copy; do
   [ -z "$(ls "$WORK/scratch")" ] || fail "$strategy: left behind: $(ls "$WORK/scratch")"
 done
 
+# An exec'd worker inherits nothing but what is passed: its open descriptors are standard
+# input, output and error, its two pipe ends, and the strategy's own (shared_arrays: the memfd)
+# - not the results file, the timeline or the input the parent holds open.
+big="$WORK/big.csv"
+[ -s "$big" ] || "$SHAREBENCH" gen --spec "$spec" --rows 400000 --seed 5 --quiet --output "$big"
+for strategy in mapped_file shared_arrays; do
+  "$SHAREBENCH" run --spec "$spec" --input "$big" --strategy "$strategy" --workers 1 --start exec \
+    --output "$WORK/fd-results.csv" --timeline "$WORK/fd-timeline.csv" --no-baseline \
+    --scratch-dir "$WORK/scratch" >"$WORK/fd-out" 2>&1 &
+  parent=$!
+  fds=""
+  for _ in $(seq 1 200); do
+    worker=$(pgrep -P "$parent" || true)
+    if [ -n "$worker" ] && tr '\0' ' ' <"/proc/$worker/cmdline" 2>/dev/null | grep -q '^sharebench worker'; then
+      fds=$(ls "/proc/$worker/fd" 2>/dev/null | sort -n | tr '\n' ' ')
+      break
+    fi
+    sleep 0.05
+  done
+  wait "$parent" || fail "$strategy: the run behind the descriptor check failed"
+  want=5
+  [ "$strategy" = shared_arrays ] && want=6
+  [ -n "$fds" ] || fail "$strategy: no exec'd worker seen"
+  expect_eq "$strategy exec'd worker's descriptors ($fds)" "$want" "$(wc -w <<<"$fds")"
+done
+
 # What a worker is handed must be what it claims to be.
 run_sb worker --strategy shared_arrays --spec "$spec" --fd 0 --task-fd 0 --result-fd 1 </dev/null
 expect_eq "shared_arrays, not a memfd: exit" 1 "$rc"
