@@ -13,7 +13,8 @@
  *      prints the summary line (the same keys as `sharebench run`, plus memory per node).
  * Memory is read from /proc/self/smaps_rollup on every rank before the model is shared, after
  * it is shared, and at the end, and summed per node: the model's cost per node is the sum of
- * the ranks' PSS growth over the sharing step, in copies of the image.
+ * the ranks' PSS growth over the sharing step, in copies of the image, and every node's figures
+ * reach rank 0 (the largest node's, each node's, and their total).
  */
 #include "cli.h"
 #include "image.h"
@@ -59,10 +60,17 @@ static void mpi_help(void)
            "  --input FILE        records file (read by every rank: a shared path)\n"
            "  --json              print the summary as one JSON object\n"
            "  --field-limit SIZE  reject records with a field over SIZE bytes (default 1M)\n\n"
-           "Memory: node_pss_mb is the largest per-node sum of the ranks' PSS (sampled after\n"
-           "setup and at the end); model_copies_per_node = the ranks' PSS growth over the\n"
-           "sharing step alone (before rules are compiled or the input is read), summed per\n"
-           "node (largest node), / image_mb.\n"
+           "Memory, read from /proc/self/smaps_rollup on every rank and summed per node (the\n"
+           "ranks that share memory: MPI_COMM_TYPE_SHARED):\n"
+           "  node_pss_mb           the largest node's PSS (the larger of after setup and at\n"
+           "                        the end); node_pss_before_mb, before the model is shared\n"
+           "  node_model_mb         the largest node's PSS growth over the sharing step alone\n"
+           "                        (before rules are compiled or the input is read)\n"
+           "  model_copies_per_node node_model_mb / image_mb\n"
+           "  node_pss_by_node_mb   every node's PSS, as a/b/c: nodes in the order of their\n"
+           "                        lowest rank (the first holds rank 0)\n"
+           "  model_copies_by_node  every node's model copies, in the same order\n"
+           "  pss_total_mb          the nodes' PSS summed: the whole job\n"
            "Exit status: 0 success, 1 the run failed, 2 bad usage or unusable input.\n");
 }
 
@@ -151,18 +159,71 @@ static double my_pss_mb(void)
     return mem_read(getpid(), &r) == 0 ? (double)r.pss / 1e6 : NAN;
 }
 
-/* The largest per-node sum of v over the ranks, on world rank 0. */
-static double node_sum_max(const struct mpi_env *env, double v)
+/* One node's memory: the sums of its ranks' PSS, in MB. */
+struct node_figures {
+    double before; /* before the model was shared */
+    double peak;   /* the larger of after setup and at the end */
+    double growth; /* over the sharing step alone: the model's cost on this node */
+};
+
+/* Every node's figures, on world rank 0, nodes in the order of their lowest world rank (node 0
+ * holds rank 0). Owned by rank 0: node_memory_free. */
+struct node_memory {
+    int nodes;
+    struct node_figures *node;
+};
+
+/* Collective: each node sums its ranks' readings, and the node's first rank sends the sums to
+ * world rank 0. Nothing crosses between nodes but four numbers per node. */
+static void node_memory_gather(const struct mpi_env *env, double before, double setup, double end,
+                               double growth, struct node_memory *m)
 {
-    double node_sum = 0, max = 0;
-    MPI_Reduce(&v, &node_sum, 1, MPI_DOUBLE, MPI_SUM, 0, env->node);
+    double mine[4] = {before, setup, end, growth}, node[4] = {0}, *all = NULL;
+    MPI_Reduce(mine, node, 4, MPI_DOUBLE, MPI_SUM, 0, env->node);
     MPI_Comm leaders;
     MPI_Comm_split(env->world, env->node_rank == 0 ? 0 : MPI_UNDEFINED, env->rank, &leaders);
-    if (leaders != MPI_COMM_NULL) {
-        MPI_Reduce(&node_sum, &max, 1, MPI_DOUBLE, MPI_MAX, 0, leaders);
-        MPI_Comm_free(&leaders);
+    *m = (struct node_memory){0};
+    if (leaders == MPI_COMM_NULL)
+        return;
+    int nodes;
+    MPI_Comm_size(leaders, &nodes);
+    if (env->rank == 0) {
+        all = calloc((size_t)nodes * 4, sizeof *all);
+        m->node = calloc((size_t)nodes, sizeof *m->node);
+        if (all == NULL || m->node == NULL) {
+            fprintf(stderr, "sharebench-mpi: out of memory for %d nodes' figures\n", nodes);
+            MPI_Abort(env->world, EXIT_FAILURE_RUN);
+        }
+        m->nodes = nodes;
     }
-    return max;
+    MPI_Gather(node, 4, MPI_DOUBLE, all, 4, MPI_DOUBLE, 0, leaders);
+    MPI_Comm_free(&leaders);
+    for (int i = 0; i < m->nodes; i++)
+        m->node[i] = (struct node_figures){.before = all[4 * i],
+                                           .peak = fmax(all[4 * i + 1], all[4 * i + 2]),
+                                           .growth = all[4 * i + 3]};
+    free(all);
+}
+
+static void node_memory_free(struct node_memory *m)
+{
+    free(m->node);
+    *m = (struct node_memory){0};
+}
+
+/* Appends v to the list "a/b/c" in buf. A list too long for buf ends in "/..." and takes no
+ * more values (the per-node totals are still exact). */
+static void node_list_add(char *buf, size_t cap, double v)
+{
+    size_t used = strlen(buf);
+    if (used >= 4 && strcmp(buf + used - 4, "/...") == 0)
+        return;
+    char one[32];
+    int n = snprintf(one, sizeof one, "%s%.2f", used ? "/" : "", v);
+    if (n < 0 || used + (size_t)n + sizeof "/..." > cap)
+        snprintf(buf + used, cap - used, "/...");
+    else
+        memcpy(buf + used, one, (size_t)n + 1);
 }
 
 /* ---- the split ----------------------------------------------------------------------------- */
@@ -248,8 +309,7 @@ static int classify_range(struct record_reader *reader, const char *input_path,
 struct totals {
     uint64_t rows, rejected, sum, bytes, bad_quoting_before_last;
     double seconds, setup_seconds, build_seconds;
-    double pss_before, pss_setup, pss_end; /* per-node sums, largest node */
-    double model_growth;                   /* per-node sum of the ranks' growth over setup */
+    struct node_memory mem; /* every node's memory */
     int nodes, ranks_per_node;
 };
 
@@ -295,10 +355,25 @@ static void print_summary(const struct mpi_args *a, const struct mpi_env *env,
     summary_f64(&sm, "image_mb", image_mb);
     summary_u64(&sm, "nodes", (uint64_t)t->nodes);
     summary_u64(&sm, "ranks_per_node", (uint64_t)t->ranks_per_node);
-    summary_f64(&sm, "node_pss_mb", fmax(t->pss_setup, t->pss_end));
-    summary_f64(&sm, "node_pss_before_mb", t->pss_before);
-    summary_f64(&sm, "node_model_mb", t->model_growth);
-    summary_f64(&sm, "model_copies_per_node", t->model_growth / image_mb);
+    /* The largest node's figures (one number each), then every node's, then all nodes'. */
+    const struct node_memory *m = &t->mem;
+    double before = 0, peak = 0, growth = 0, total = 0;
+    char pss_list[sizeof sm.item[0].s] = "", copies_list[sizeof sm.item[0].s] = "";
+    for (int i = 0; i < m->nodes; i++) {
+        before = fmax(before, m->node[i].before);
+        peak = fmax(peak, m->node[i].peak);
+        growth = fmax(growth, m->node[i].growth);
+        total += m->node[i].peak;
+        node_list_add(pss_list, sizeof pss_list, m->node[i].peak);
+        node_list_add(copies_list, sizeof copies_list, m->node[i].growth / image_mb);
+    }
+    summary_f64(&sm, "node_pss_mb", peak);
+    summary_f64(&sm, "node_pss_before_mb", before);
+    summary_f64(&sm, "node_model_mb", growth);
+    summary_f64(&sm, "model_copies_per_node", growth / image_mb);
+    summary_str(&sm, "node_pss_by_node_mb", pss_list);
+    summary_str(&sm, "model_copies_by_node", copies_list);
+    summary_f64(&sm, "pss_total_mb", total);
     summary_print(&sm, stdout, a->json);
 }
 
@@ -348,10 +423,7 @@ static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const 
     double pss_end = my_pss_mb(), growth = pss_shared - pss_before;
     MPI_Reduce(&setup, &t.setup_seconds, 1, MPI_DOUBLE, MPI_MAX, 0, env->world);
     MPI_Reduce(&model.build_seconds, &t.build_seconds, 1, MPI_DOUBLE, MPI_MAX, 0, env->world);
-    t.pss_before = node_sum_max(env, pss_before);
-    t.pss_setup = node_sum_max(env, pss_setup);
-    t.pss_end = node_sum_max(env, pss_end);
-    t.model_growth = node_sum_max(env, growth);
+    node_memory_gather(env, pss_before, pss_setup, pss_end, growth, &t.mem);
     if (ok) {
         reduce_totals(env, &mine, &t);
         if (env->rank == 0 && t.bad_quoting_before_last) {
@@ -366,6 +438,7 @@ static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const 
     }
     if (status == EXIT_OK && env->rank == 0)
         print_summary(a, env, &t, model.size);
+    node_memory_free(&t.mem);
     rules_free(&rules);
     a->strategy->release(&model);
     return status;
