@@ -3,12 +3,12 @@
  *   mpirun -np N sharebench-mpi --spec FILE --input FILE --strategy mpi_shared_window
  *
  * Every rank is a full reader and classifier of its own byte range of the input: no rank
- * feeds another (the single parent reading for every worker is what caps `sharebench run`).
+ * feeds another (as in `sharebench run --feed ranges`).
  * The steps, all ranks in step:
  *   1. load the spec, open the input (every rank: files are on a shared path on a cluster);
  *   2. share the model as the strategy says (mpi_strategy.h) and compile the rules;
- *   3. split the input into byte ranges on record boundaries (harness/split.h): quote counts
- *      per raw range, an MPI_Exscan for each rank's quote parity and first line number;
+ *   3. split the input into byte ranges on record boundaries (harness/split.h): rank 0 plans
+ *      them in one pass at memchr speed, exact for any input, and scatters them;
  *   4. classify the range; results, rejections and the checksum are reduced to rank 0, which
  *      prints the summary line (the same keys as `sharebench run`, plus memory per node).
  * Memory is read from /proc/self/smaps_rollup on every rank before the model is shared, after
@@ -228,40 +228,24 @@ static void node_list_add(char *buf, size_t cap, double v)
 
 /* ---- the split ----------------------------------------------------------------------------- */
 
-struct range {
-    uint64_t start, end, first_line;
-};
-
-/* This rank's byte range of the input, starting and ending on record boundaries. */
-static int find_range(const struct mpi_env *env, int fd, uint64_t size, struct range *r,
+/* This rank's byte range of the input, starting and ending on record boundaries. Rank 0 plans
+ * every rank's range in one pass over the file (split.h: the same planner as the pool's range
+ * feed, exact for any input) and hands each rank its own. */
+static int find_range(const struct mpi_env *env, int fd, uint64_t size, struct split_range *r,
                       struct error *err)
 {
-    uint64_t raw = split_raw_start(size, (unsigned)env->rank, (unsigned)env->size);
-    uint64_t raw_end = env->rank + 1 == env->size
-                           ? size
-                           : split_raw_start(size, (unsigned)env->rank + 1, (unsigned)env->size);
-    uint64_t quotes = 0, before = 0;
-    int rc = raw_end > raw ? split_count_quotes(fd, raw, raw_end - raw, &quotes, err) : 0;
-    MPI_Exscan(&quotes, &before, 1, MPI_UINT64_T, MPI_SUM, env->world);
-    if (env->rank == 0)
-        before = 0; /* MPI_Exscan leaves rank 0's result undefined */
-    r->start = 0;
-    if (rc == 0 && env->rank > 0)
-        rc = split_find_start(fd, size, raw, before & 1, &r->start, err);
-    /* Each range ends where the next begins: pass starts down the line. */
-    uint64_t next = size;
-    int up = env->rank > 0 ? env->rank - 1 : MPI_PROC_NULL;
-    int down = env->rank + 1 < env->size ? env->rank + 1 : MPI_PROC_NULL;
-    MPI_Sendrecv(&r->start, 1, MPI_UINT64_T, up, 0, &next, 1, MPI_UINT64_T, down, 0, env->world,
-                 MPI_STATUS_IGNORE);
-    r->end = env->rank + 1 < env->size ? next : size;
-    if (r->end < r->start)
-        r->end = r->start;
-    uint64_t lines = 0, lines_before = 0;
-    if (rc == 0 && r->end > r->start)
-        rc = split_count_lines(fd, r->start, r->end - r->start, &lines, err);
-    MPI_Exscan(&lines, &lines_before, 1, MPI_UINT64_T, MPI_SUM, env->world);
-    r->first_line = 1 + (env->rank == 0 ? 0 : lines_before);
+    struct split_range *plan = NULL;
+    int rc = 0;
+    if (env->rank == 0) {
+        plan = xcalloc((size_t)env->size, sizeof *plan);
+        rc = split_plan(fd, size, (unsigned)env->size, plan, err);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, env->world);
+    if (rc == 0)
+        MPI_Scatter(plan, 3, MPI_UINT64_T, r, 3, MPI_UINT64_T, 0, env->world);
+    else if (env->rank != 0)
+        error_set(err, "rank 0 could not plan the ranges");
+    free(plan);
     return rc;
 }
 
@@ -269,7 +253,6 @@ static int find_range(const struct mpi_env *env, int fd, uint64_t size, struct r
 
 struct rank_result {
     struct sink sink;
-    uint64_t bad_quoting; /* rows with broken quotes in this range */
     uint64_t bytes;
 };
 
@@ -290,7 +273,6 @@ static int classify_range(struct record_reader *reader, const char *input_path,
         if (st == RECORD_ERROR) {
             rc = -1;
         } else if (st == RECORD_REJECTED) {
-            out->bad_quoting += rej.bad_quoting;
             sink_rejected(&out->sink, &rej);
         } else {
             classify(c, &rec, &res);
@@ -307,7 +289,7 @@ static int classify_range(struct record_reader *reader, const char *input_path,
 /* ---- the run ------------------------------------------------------------------------------- */
 
 struct totals {
-    uint64_t rows, rejected, sum, bytes, bad_quoting_before_last;
+    uint64_t rows, rejected, sum, bytes;
     double seconds, setup_seconds, build_seconds;
     struct node_memory mem; /* every node's memory */
     int nodes, ranks_per_node;
@@ -316,15 +298,13 @@ struct totals {
 static void reduce_totals(const struct mpi_env *env, const struct rank_result *mine,
                           struct totals *t)
 {
-    uint64_t in[5] = {mine->sink.sum.count, mine->sink.rejected, mine->sink.sum.sum, mine->bytes,
-                      env->rank + 1 < env->size ? mine->bad_quoting : 0};
-    uint64_t out[5] = {0};
-    MPI_Reduce(in, out, 5, MPI_UINT64_T, MPI_SUM, 0, env->world);
+    uint64_t in[4] = {mine->sink.sum.count, mine->sink.rejected, mine->sink.sum.sum, mine->bytes};
+    uint64_t out[4] = {0};
+    MPI_Reduce(in, out, 4, MPI_UINT64_T, MPI_SUM, 0, env->world);
     t->rows = out[0];
     t->rejected = out[1];
     t->sum = out[2]; /* sums of FNV hashes wrap modulo 2^64, as the checksum is defined */
     t->bytes = out[3];
-    t->bad_quoting_before_last = out[4];
     int leader = env->node_rank == 0, nodes = 0, most = 0;
     MPI_Reduce(&leader, &nodes, 1, MPI_INT, MPI_SUM, 0, env->world);
     MPI_Reduce(&env->node_size, &most, 1, MPI_INT, MPI_MAX, 0, env->world);
@@ -394,12 +374,12 @@ static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const 
     struct rule_set rules = {0};
     bool ok = image_open(&view, model.image, model.size, &err) == 0 &&
               image_compile_rules(&view, &rules, &err) == 0;
-    struct range r = {0};
+    struct split_range r = {0};
     if (ok)
         ok = find_range(env, fd, size, &r, &err) == 0;
     struct record_reader *reader = NULL;
     if (ok) {
-        reader = record_reader_open_range(a->input_path, r.start, r.end - r.start, r.first_line,
+        reader = record_reader_open_range(a->input_path, r.offset, r.length, r.first_line,
                                           a->field_limit, &err);
         ok = reader != NULL;
     }
@@ -426,15 +406,6 @@ static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const 
     node_memory_gather(env, pss_before, pss_setup, pss_end, growth, &t.mem);
     if (ok) {
         reduce_totals(env, &mine, &t);
-        if (env->rank == 0 && t.bad_quoting_before_last) {
-            fprintf(stderr,
-                    "sharebench-mpi: %s: %llu records with malformed quoting lie before the "
-                    "last rank's range: the split relies on well-formed quotes there, so the "
-                    "figures cannot be trusted; run it with one rank or 'sharebench run'\n",
-                    a->input_path, (unsigned long long)t.bad_quoting_before_last);
-            status = EXIT_FAILURE_RUN;
-        }
-        MPI_Bcast(&status, 1, MPI_INT, 0, env->world);
     }
     if (status == EXIT_OK && env->rank == 0)
         print_summary(a, env, &t, model.size);

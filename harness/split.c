@@ -1,4 +1,16 @@
-/* split.c - see split.h. */
+/* split.c - see split.h.
+ *
+ * The states follow libcsv in strict mode (csv_stream.c parses with CSV_STRICT) and
+ * csv_stream's recovery from malformed quoting, byte for byte:
+ *   FIELD_START  at the start of a row or after a comma: a quote opens a quoted field
+ *   IN_FIELD     inside an unquoted field: a quote is malformed
+ *   IN_QUOTES    inside a quoted field: only a quote matters (commas and line ends are data)
+ *   AFTER_QUOTE  after a quote inside a quoted field: a quote is an escaped quote, a comma or
+ *                a line end closes the field, any other byte is malformed
+ *   SKIPPING     after malformed quoting: the reader drops bytes through the next CR or LF
+ * A line end met outside quotes (or ending a skip) ends the row, so just after it is a record
+ * boundary; a CR followed by LF is one line end, so the cut goes after the LF.
+ */
 #define _GNU_SOURCE /* pread under -std=c11 */
 #include "split.h"
 
@@ -9,153 +21,218 @@
 
 #define BLOCK (1u << 20)
 
+enum quote_state { FIELD_START, IN_FIELD, IN_QUOTES, AFTER_QUOTE, SKIPPING };
+
+struct split_planner {
+    int fd;
+    uint64_t size;
+    char *buf;        /* BLOCK + 1 bytes: the last is only looked at, to see what follows a CR */
+    uint64_t buf_off; /* the file offset of buf[0] */
+    size_t buf_len;   /* bytes in buf */
+    size_t lim;       /* bytes of buf to scan (buf_len less the look-ahead byte) */
+    uint64_t pos;     /* the next byte to scan */
+    enum quote_state state;
+    uint64_t start, line; /* where the next range starts, and its line */
+    uint64_t counted;     /* line ends are counted up to this byte ... */
+    uint64_t lines;       /* ... and number this many since start */
+    bool after_cr;        /* the last byte counted was a CR */
+};
+
 uint64_t split_raw_start(uint64_t size, unsigned i, unsigned n)
 {
-    if (i == 0)
-        return 0;
     /* size * i / n without overflow for any file size: split size into quotient and rest. */
-    uint64_t raw = size / n * i + size % n * i / n;
-    return raw ? raw : 1;
+    return size / n * i + size % n * i / n;
 }
 
-/* Read up to cap bytes at off; *got is 0 at end of file. */
-static int read_block(int fd, uint64_t off, char *buf, size_t cap, size_t *got, struct error *err)
+struct split_planner *split_planner_open(int fd, uint64_t size)
 {
-    ssize_t n;
-    do {
-        n = pread(fd, buf, cap, (off_t)off);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return error_errno(err, "read at byte %llu", (unsigned long long)off);
-    *got = (size_t)n;
-    return 0;
+    struct split_planner *p = xcalloc(1, sizeof *p);
+    p->fd = fd;
+    p->size = size;
+    p->buf = xmalloc(BLOCK + 1);
+    p->line = 1;
+    return p;
 }
 
-int split_count_quotes(int fd, uint64_t off, uint64_t len, uint64_t *quotes, struct error *err)
+void split_planner_close(struct split_planner *p)
 {
-    char *buf = xmalloc(BLOCK);
-    uint64_t count = 0;
-    int rc = 0;
-    while (len > 0) {
-        size_t got = 0;
-        if ((rc = read_block(fd, off, buf, len < BLOCK ? (size_t)len : BLOCK, &got, err)) != 0)
-            break;
-        if (got == 0)
-            break;
-        for (const char *p = buf, *end = buf + got; (p = memchr(p, '"', (size_t)(end - p))); p++)
-            count++;
-        off += got;
-        len -= got;
+    if (p == NULL)
+        return;
+    free(p->buf);
+    free(p);
+}
+
+uint64_t split_planner_offset(const struct split_planner *p)
+{
+    return p->start;
+}
+
+/* Count the line ends (LF, CRLF, lone CR) from counted up to byte to, which is in buf. */
+static void count_to(struct split_planner *p, uint64_t to)
+{
+    const unsigned char *b = (const unsigned char *)p->buf + (p->counted - p->buf_off);
+    size_t n = (size_t)(to - p->counted);
+    uint64_t lines = 0;
+    unsigned cr = p->after_cr;
+    for (size_t i = 0; i < n; i++) {
+        lines += (b[i] == '\r') | ((b[i] == '\n') & !cr);
+        cr = b[i] == '\r';
     }
-    free(buf);
-    *quotes = count;
-    return rc;
+    p->after_cr = cr;
+    p->lines += lines;
+    p->counted = to;
 }
 
-/* Does a line end just before pos? (LF, or a CR not followed by LF; pos in 1 .. size) */
-static int line_ends_before(int fd, uint64_t size, uint64_t pos, bool *yes, struct error *err)
+/* Read the block that starts at pos, with one byte more when the file has it. */
+static int load(struct split_planner *p, struct error *err)
 {
-    char two[2];
-    size_t got = 0;
-    if (read_block(fd, pos - 1, two, pos < size ? 2 : 1, &got, err) != 0)
-        return -1;
-    *yes = got >= 1 && (two[0] == '\n' || (two[0] == '\r' && (got < 2 || two[1] != '\n')));
+    uint64_t left = p->size - p->pos;
+    size_t want = left < BLOCK + 1 ? (size_t)left : BLOCK + 1, got = 0;
+    while (got < want) {
+        ssize_t n = pread(p->fd, p->buf + got, want - got, (off_t)(p->pos + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return error_errno(err, "read at byte %llu", (unsigned long long)(p->pos + got));
+        if (n == 0)
+            return error_set(err, "the file ended at byte %llu, before its size of %llu bytes",
+                             (unsigned long long)(p->pos + got), (unsigned long long)p->size);
+        got += (size_t)n;
+    }
+    p->buf_off = p->pos;
+    p->buf_len = got;
+    p->lim = got > BLOCK ? BLOCK : got;
     return 0;
 }
 
-int split_find_start(int fd, uint64_t size, uint64_t raw, bool in_quotes, uint64_t *start,
-                     struct error *err)
+static bool is_line_end(char c)
 {
-    if (raw >= size) {
-        *start = size;
+    return c == '\n' || c == '\r';
+}
+
+/* The first CR or LF in buf[from, to), or to. */
+static size_t next_line_end(const char *b, size_t from, size_t to)
+{
+    const char *lf = memchr(b + from, '\n', to - from);
+    size_t end = lf ? (size_t)(lf - b) : to;
+    const char *cr = memchr(b + from, '\r', end - from);
+    return cr ? (size_t)(cr - b) : end;
+}
+
+/* The row ends with the line end at buf[i]: cut just after it (after the LF of a CRLF). */
+static uint64_t cut_after(struct split_planner *p, size_t i)
+{
+    bool crlf = p->buf[i] == '\r' && i + 1 < p->buf_len && p->buf[i + 1] == '\n';
+    p->pos = p->buf_off + i + (crlf ? 2 : 1);
+    p->state = FIELD_START;
+    return p->pos;
+}
+
+/* Outside quotes (FIELD_START, IN_FIELD): jump to the next quote. A line end before it, at
+ * or after target - 1, is the cut. A quote at the start of a field opens quotes; anywhere
+ * else it is malformed. Returns the cut, or 0 with *i moved on. */
+static uint64_t scan_unquoted(struct split_planner *p, uint64_t target, size_t *i)
+{
+    const char *b = p->buf;
+    const char *q = memchr(b + *i, '"', p->lim - *i);
+    size_t quote = q ? (size_t)(q - b) : p->lim;
+    size_t from = *i;
+    if (target - 1 > p->buf_off + *i)
+        from = target - 1 - p->buf_off < quote ? (size_t)(target - 1 - p->buf_off) : quote;
+    size_t end = from < quote ? next_line_end(b, from, quote) : quote;
+    if (end < quote)
+        return cut_after(p, end);
+    if (quote > *i)
+        p->state = b[quote - 1] == ',' || is_line_end(b[quote - 1]) ? FIELD_START : IN_FIELD;
+    if (quote < p->lim)
+        p->state = p->state == FIELD_START ? IN_QUOTES : SKIPPING;
+    *i = quote < p->lim ? quote + 1 : p->lim;
+    return 0;
+}
+
+/* Scan buf from pos to lim. Returns the first cut at or after target, or 0. */
+static uint64_t scan_block(struct split_planner *p, uint64_t target)
+{
+    const char *b = p->buf;
+    size_t i = (size_t)(p->pos - p->buf_off), end;
+    uint64_t cut = 0;
+    while (cut == 0 && i < p->lim) {
+        switch (p->state) {
+        case FIELD_START:
+        case IN_FIELD:
+            cut = scan_unquoted(p, target, &i);
+            break;
+        case IN_QUOTES: {
+            const char *q = memchr(b + i, '"', p->lim - i);
+            i = q ? (size_t)(q - b) + 1 : p->lim;
+            if (q)
+                p->state = AFTER_QUOTE;
+            break;
+        }
+        case AFTER_QUOTE:
+            if (!is_line_end(b[i]))
+                p->state = b[i] == '"' ? IN_QUOTES : b[i] == ',' ? FIELD_START : SKIPPING;
+            else if (p->buf_off + i + 1 >= target)
+                cut = cut_after(p, i);
+            else
+                p->state = FIELD_START;
+            i++;
+            break;
+        case SKIPPING:
+            end = next_line_end(b, i, p->lim);
+            if (end < p->lim)
+                p->state = FIELD_START;
+            if (end < p->lim && p->buf_off + end + 1 >= target)
+                cut = cut_after(p, end);
+            i = end < p->lim ? end + 1 : p->lim;
+            break;
+        }
+    }
+    if (cut == 0)
+        p->pos = p->buf_off + i;
+    return cut;
+}
+
+int split_planner_next(struct split_planner *p, uint64_t until, struct split_range *r,
+                       struct error *err)
+{
+    if (p->start >= p->size)
         return 0;
-    }
-    bool at_line_start;
-    if (line_ends_before(fd, size, raw, &at_line_start, err) != 0)
-        return -1;
-    if (at_line_start && !in_quotes) {
-        *start = raw;
-        return 0;
-    }
-    /* Walk on, flipping at each quote, to the first line end outside quotes. A CR is a line
-     * end only if no LF follows it, so each block is read with one byte to spare. */
-    char *buf = xmalloc(BLOCK + 1);
-    *start = size;
-    int rc = 0;
-    for (uint64_t off = raw; off < size;) {
-        size_t got = 0;
-        if ((rc = read_block(fd, off, buf, BLOCK + 1, &got, err)) != 0 || got == 0)
-            break;
-        size_t scan = got > BLOCK ? BLOCK : got, i;
-        for (i = 0; i < scan; i++) {
-            char c = buf[i];
-            bool line_end = c == '\n' || (c == '\r' && (i + 1 >= got || buf[i + 1] != '\n'));
-            if (c == '"')
-                in_quotes = !in_quotes;
-            else if (line_end && !in_quotes)
-                break;
-        }
-        if (i < scan) {
-            *start = off + i + 1;
+    uint64_t target = until > p->start ? until : p->start + 1, cut = 0;
+    if (target >= p->size)
+        cut = p->size; /* the last range: nothing after it needs the scan */
+    while (cut == 0) {
+        if (p->pos >= p->size) {
+            cut = p->size;
             break;
         }
-        off += scan;
+        if (p->pos >= p->buf_off + p->lim || p->buf_len == 0) {
+            count_to(p, p->pos);
+            if (load(p, err) != 0)
+                return -1;
+        }
+        cut = scan_block(p, target);
+        if (cut)
+            count_to(p, cut);
     }
-    free(buf);
-    return rc;
+    *r = (struct split_range){.offset = p->start, .length = cut - p->start, .first_line = p->line};
+    p->start = cut;
+    p->line += p->lines;
+    p->lines = 0;
+    return 1;
 }
 
-int split_count_lines(int fd, uint64_t off, uint64_t len, uint64_t *lines, struct error *err)
+int split_plan(int fd, uint64_t size, unsigned n, struct split_range *parts, struct error *err)
 {
-    char *buf = xmalloc(BLOCK);
-    uint64_t count = 0;
-    bool after_cr = false;
+    struct split_planner *p = split_planner_open(fd, size);
     int rc = 0;
-    while (len > 0) {
-        size_t got = 0;
-        if ((rc = read_block(fd, off, buf, len < BLOCK ? (size_t)len : BLOCK, &got, err)) != 0)
-            break;
-        if (got == 0)
-            break;
-        for (size_t i = 0; i < got; i++) {
-            if (buf[i] == '\r')
-                count++;
-            else if (buf[i] == '\n' && !after_cr)
-                count++;
-            after_cr = buf[i] == '\r';
-        }
-        off += got;
-        len -= got;
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        uint64_t until = i + 1 == n ? size : split_raw_start(size, i + 1, n);
+        parts[i] = (struct split_range){.offset = p->start, .length = 0, .first_line = p->line};
+        /* The first part always holds the header: an empty range at byte 0 would not. */
+        if ((p->start < until || p->start == 0) && split_planner_next(p, until, &parts[i], err) < 0)
+            rc = -1;
     }
-    free(buf);
-    *lines = count;
+    split_planner_close(p);
     return rc;
-}
-
-int split_plan(int fd, uint64_t size, unsigned n, uint64_t *start, uint64_t *first_line,
-               struct error *err)
-{
-    uint64_t quotes_before = 0;
-    for (unsigned i = 0; i < n; i++) { /* what MPI_Exscan gives each rank, in order */
-        uint64_t raw = split_raw_start(size, i, n);
-        uint64_t raw_end = i + 1 == n ? size : split_raw_start(size, i + 1, n);
-        start[i] = 0;
-        if (i > 0 && split_find_start(fd, size, raw, quotes_before & 1, &start[i], err) != 0)
-            return -1;
-        uint64_t q = 0;
-        if (raw_end > raw && split_count_quotes(fd, raw, raw_end - raw, &q, err) != 0)
-            return -1;
-        quotes_before += q;
-    }
-    start[n] = size;
-    uint64_t line = 1;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t lines = 0;
-        if (start[i + 1] > start[i] &&
-            split_count_lines(fd, start[i], start[i + 1] - start[i], &lines, err) != 0)
-            return -1;
-        first_line[i] = line;
-        line += lines;
-    }
-    return 0;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # sharebench-mpi: both MPI strategies give the exact conformance figures with 1, 2 and 4
 # ranks (one machine, oversubscribed), also on a file whose split points fall inside a quoted
-# field holding line ends; malformed quoting before the last rank's range is refused rather
-# than trusted; bad usage says so once; and memory per node is about one model copy for
+# field holding line ends; malformed quoting anywhere gives the serial figures too (the plan
+# follows the reader's own recovery); bad usage says so once; and memory per node is about one model copy for
 # mpi_shared_window and one per rank for mpi_bcast_copy (4 ranks, default spec).
 # usage: mpi.sh SHAREBENCH SHAREBENCH_MPI CONFORMANCE_DIR SPECS_DIR MALFORMED_DIR WORK
 set -eu
@@ -78,8 +78,7 @@ expect_eq "serial over the quoted file" 0 "$rc"
 check_figures quoted "$DIR/spec-tiny.csv" "$quoted" "$(summary_value rows)" \
   "$(summary_value rejected)" "$(summary_value checksum)"
 
-# 3. Malformed quoting: trusted with one rank (the same figures as serial), refused when it
-# lies before the last rank's range.
+# 3. Malformed quoting before a rank's range: the serial figures with 1, 2 and 4 ranks.
 bad="$WORK/bad-quoting.csv"
 { head -n 1 "$DIR/records-tiny.csv"; echo '1,a,FR,1.5,te"xt'; tail -n +2 "$DIR/records-tiny.csv"; } >"$bad"
 run_sb run --spec "$DIR/spec-tiny.csv" --input "$bad" --strategy serial --no-baseline
@@ -88,13 +87,14 @@ run_mpi 1 --spec "$DIR/spec-tiny.csv" --input "$bad" --strategy mpi_shared_windo
 expect_eq "bad quoting, 1 rank: exit" 0 "$rc"
 expect_eq "bad quoting, 1 rank: checksum" "$want_sum" "$(summary_value checksum)"
 expect_eq "bad quoting, 1 rank: rows" "$want_rows" "$(summary_value rows)"
-run_mpi 2 --spec "$DIR/spec-tiny.csv" --input "$bad" --strategy mpi_shared_window
-expect_eq "bad quoting, 2 ranks: exit" 1 "$rc"
-expect_contains "bad quoting, 2 ranks: says why" "$err" "malformed quoting lie before the last rank's range"
-[ -z "$out" ] || fail "bad quoting, 2 ranks: printed a summary anyway: $out"
+for np in 2 4; do
+  run_mpi "$np" --spec "$DIR/spec-tiny.csv" --input "$bad" --strategy mpi_shared_window
+  expect_eq "bad quoting, $np ranks: exit" 0 "$rc"
+  expect_eq "bad quoting, $np ranks: checksum" "$want_sum" "$(summary_value checksum)"
+  expect_eq "bad quoting, $np ranks: rows" "$want_rows" "$(summary_value rows)"
+done
 
-# Every malformed-input file: with 1 rank the serial figures; with 2 and 4 the serial figures
-# too, or (bad quoting before the last range only) the refusal. Never other figures.
+# Every malformed-input file: with 1, 2 and 4 ranks the serial figures, or serial's refusal.
 for f in "$MALFORMED"/*.csv; do
   run_sb run --spec "$DIR/spec-tiny.csv" --input "$f" --strategy serial --no-baseline
   serial_rc=$rc want="$(summary_value rows) $(summary_value rejected) $(summary_value checksum)"
@@ -103,8 +103,6 @@ for f in "$MALFORMED"/*.csv; do
     what="$(basename "$f") np=$np"
     if [ "$serial_rc" != 0 ]; then
       expect_eq "$what exit (serial exits $serial_rc)" "$serial_rc" "$rc"
-    elif [ "$rc" = 1 ] && [ "$np" -gt 1 ]; then
-      expect_contains "$what refusal" "$err" "malformed quoting lie before the last rank's range"
     else
       expect_eq "$what exit" 0 "$rc"
       expect_eq "$what figures" "$want" "$(summary_value rows) $(summary_value rejected) $(summary_value checksum)"

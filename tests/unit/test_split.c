@@ -1,8 +1,9 @@
-/* test_split.c - byte-range splits of CSV files: for every number of parts, the parts start
- * on record boundaries (also when a raw split point falls inside a quoted field that holds a
- * line end, under LF, CRLF and lone-CR line ends), cover the file exactly, and read back the
- * very records and rejections, with the same line numbers, as one serial reader. The prefix
- * sums MPI does across ranks are done here in a loop. */
+/* test_split.c - byte-range splits of CSV files: whatever the cut sizes, ranges start on
+ * record boundaries (also when a raw cut falls inside a quoted field that holds a line end,
+ * under LF, CRLF and lone-CR line ends, and after malformed quoting), cover the file exactly,
+ * and read back the very records and rejections, with the same line numbers, as one serial
+ * reader. Both plans are checked: N parts (sharebench-mpi) and ranges of about B bytes (the
+ * pool's range feed). */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -23,7 +24,7 @@
 
 /* What a reader saw: a fingerprint of ids and lines, valid and rejected counts. */
 struct seen {
-    uint64_t valid, rejected, bad_quoting;
+    uint64_t valid, rejected;
     uint64_t hash; /* order-independent: sum of mixes of (id, line) and (line, reason) */
 };
 
@@ -35,7 +36,7 @@ static uint64_t mix(uint64_t x)
     return x;
 }
 
-static void read_all(struct record_reader *r, struct seen *s, bool last_part)
+static void read_all(struct record_reader *r, struct seen *s)
 {
     assert_non_null(r);
     struct record rec;
@@ -50,8 +51,6 @@ static void read_all(struct record_reader *r, struct seen *s, bool last_part)
         } else {
             s->rejected++;
             s->hash += mix(rej.line * 7919u + (uint64_t)strlen(rej.reason));
-            if (rej.bad_quoting && !last_part)
-                s->bad_quoting++;
         }
     }
     record_reader_close(r);
@@ -67,46 +66,92 @@ static char *write_temp(const char *text, size_t len)
     return path;
 }
 
-/* Split path into n parts as sharebench-mpi does, and read every part. Returns how many
- * parts held bytes. */
-static unsigned read_split(const char *path, uint64_t size, unsigned n, struct seen *s)
+/* Read every range of a plan; check that they follow each other and cover the file. Returns
+ * how many held bytes. */
+static unsigned read_ranges(const char *path, uint64_t size, const struct split_range *r, size_t n,
+                            struct seen *s)
+{
+    struct error err;
+    unsigned filled = 0;
+    uint64_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(r[i].offset, at);
+        at += r[i].length;
+        filled += r[i].length > 0;
+        read_all(record_reader_open_range(path, r[i].offset, r[i].length, r[i].first_line, 1 << 20,
+                                          &err),
+                 s);
+    }
+    assert_int_equal(at, size);
+    return filled;
+}
+
+/* Split path into n parts as sharebench-mpi does, and read every part. */
+static unsigned read_parts(const char *path, uint64_t size, unsigned n, struct seen *s)
 {
     int fd = open(path, O_RDONLY);
     assert_true(fd >= 0);
     struct error err;
-    uint64_t *start = calloc(n + 1, sizeof *start), *line = calloc(n, sizeof *line);
-    assert_int_equal(split_plan(fd, size, n, start, line, &err), 0);
-    unsigned filled = 0;
-    for (unsigned i = 0; i < n; i++) {
-        assert_true(start[i] <= start[i + 1]);
-        filled += start[i + 1] > start[i];
-        read_all(record_reader_open_range(path, start[i], start[i + 1] - start[i], line[i], 1 << 20,
-                                          &err),
-                 s, i + 1 == n);
-    }
-    free(start);
-    free(line);
+    struct split_range *parts = calloc(n, sizeof *parts);
+    assert_int_equal(split_plan(fd, size, n, parts, &err), 0);
+    unsigned filled = read_ranges(path, size, parts, n, s);
+    free(parts);
     close(fd);
     return filled;
 }
 
-/* Split text into 1 .. max_parts parts; up to full parts, every part must hold records (a
- * split that left all to one part would pass the other checks trivially). */
+/* Cut path into ranges of about bytes each as the pool's range feed does, and read them. */
+static size_t read_sized(const char *path, uint64_t size, uint64_t bytes, struct seen *s)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct error err;
+    struct split_planner *p = split_planner_open(fd, size);
+    size_t n = 0, cap = 16;
+    struct split_range *r = malloc(cap * sizeof *r);
+    int got;
+    while ((got = split_planner_next(p, split_planner_offset(p) + bytes, &r[n], &err)) == 1) {
+        assert_true(r[n].length > 0);
+        assert_true(r[n].length >= bytes || r[n].offset + r[n].length == size);
+        if (++n == cap)
+            r = realloc(r, (cap *= 2) * sizeof *r);
+    }
+    assert_int_equal(got, 0);
+    split_planner_close(p);
+    read_ranges(path, size, r, n, s);
+    free(r);
+    close(fd);
+    return n;
+}
+
+static void expect_same(const struct seen *got, const struct seen *serial)
+{
+    assert_int_equal(got->valid, serial->valid);
+    assert_int_equal(got->rejected, serial->rejected);
+    assert_int_equal(got->hash, serial->hash);
+}
+
+/* Split text into 1 .. max_parts parts, and into ranges of 1 .. max_parts bytes and a few
+ * larger sizes; up to full parts, every part must hold records (a split that left all to one
+ * part would pass the other checks trivially). */
 static void check_all_splits(const char *text, size_t len, unsigned max_parts, unsigned full)
 {
     char *path = write_temp(text, len);
     struct seen serial = {0};
     struct error err;
-    read_all(record_reader_open(path, 1 << 20, &err), &serial, true);
+    read_all(record_reader_open(path, 1 << 20, &err), &serial);
     for (unsigned n = 1; n <= max_parts; n++) {
         struct seen split = {0};
-        unsigned filled = read_split(path, len, n, &split);
+        unsigned filled = read_parts(path, len, n, &split);
         if (n <= full)
             assert_int_equal(filled, n);
-        assert_int_equal(split.valid, serial.valid);
-        assert_int_equal(split.rejected, serial.rejected);
-        assert_int_equal(split.hash, serial.hash);
-        assert_int_equal(split.bad_quoting, 0);
+        expect_same(&split, &serial);
+    }
+    const uint64_t sizes[] = {97, 4096, 1 << 20};
+    for (unsigned i = 0; i < max_parts + 3; i++) {
+        struct seen sized = {0};
+        read_sized(path, len, i < max_parts ? i + 1 : sizes[i - max_parts], &sized);
+        expect_same(&sized, &serial);
     }
     unlink(path);
     free(path);
@@ -166,19 +211,34 @@ static void test_split_edges(void **state)
     check_all_splits(HEADER, strlen(HEADER), 8, 1);
 }
 
-/* A stray quote in an unquoted field breaks the parity from there on: the reader flags it,
- * so the caller can refuse to trust the split. (Serial reading skips to the line end.) */
-static void test_split_flags_bad_quoting(void **state)
+/* Malformed quoting of every kind (a stray quote in an unquoted field, a byte after a closing
+ * quote, a quote left open at the end): the reader skips to the line end and the planner
+ * knows it, so splits stay exact. */
+static void test_split_malformed_quoting(void **state)
 {
     (void)state;
-    const char *text = HEADER "\n1,a,FR,1,te\"xt\n2,b,FR,2,\"x\ny\"\n3,c,FR,3,z\n"
-                              "4,d,FR,4,w\n5,e,FR,5,v\n6,f,FR,6,u\n";
-    char *path = write_temp(text, strlen(text));
-    struct seen s = {0};
-    read_split(path, strlen(text), 3, &s);
-    assert_true(s.bad_quoting > 0);
-    unlink(path);
-    free(path);
+    const char *text = HEADER "\n1,a,FR,1,te\"xt \"a\n2,b,FR,2,\"x\ny\"\n3,c,FR,3,\"z\"q,\"\n"
+                              "4,d,FR,4,w\"\r\n5,e,FR,5,v\n6,f,FR,6,\"u\n7,g,FR,7,\"open";
+    check_all_splits(text, strlen(text), 24, 1);
+}
+
+/* Random files over the bytes that matter to quoting and lines: every plan reads back as the
+ * serial reader does. */
+static void test_split_random_bytes(void **state)
+{
+    (void)state;
+    const char alphabet[] = "\",\r\n\"a1,\n";
+    uint64_t x = 12345;
+    char text[600];
+    for (int round = 0; round < 300; round++) {
+        size_t len = (size_t)snprintf(text, sizeof text, HEADER "\n");
+        size_t body = 20 + (size_t)(round * 7 % 500);
+        for (size_t i = 0; i < body && len < sizeof text - 1; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            text[len++] = alphabet[(x >> 33) % (sizeof alphabet - 1)];
+        }
+        check_all_splits(text, len, 9, 1);
+    }
 }
 
 int main(void)
@@ -187,7 +247,8 @@ int main(void)
         cmocka_unit_test(test_split_inside_quoted_newline),
         cmocka_unit_test(test_split_many_records),
         cmocka_unit_test(test_split_edges),
-        cmocka_unit_test(test_split_flags_bad_quoting),
+        cmocka_unit_test(test_split_malformed_quoting),
+        cmocka_unit_test(test_split_random_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
