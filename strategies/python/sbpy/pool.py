@@ -1,0 +1,178 @@
+"""The machinery every idiom shares: build and measure, chunk the records, run the chunks
+through a Pool (or in-process, or a ThreadPool), and add up what comes back.
+
+An idiom (sbpy/idioms/) decides only how a worker reaches the model. It returns a Plan: the
+function each chunk is given to, and optionally a Pool initializer with its arguments, an
+object every task carries (to count bytes shipped) and a teardown. Everything else is here,
+the same for all idioms, so comparing two idioms compares how they share, not how they read
+or send records (as harness/pool.c does for the C strategies).
+"""
+import functools
+import multiprocessing
+import multiprocessing.pool
+import os
+import pickle
+import time
+import ctypes
+from typing import Any, Callable, NamedTuple
+
+from .models import build_model
+
+_libc = ctypes.CDLL(None)  # for malloc_trim
+
+
+class Plan(NamedTuple):
+    work: Callable  # chunk -> (results, checksum, lines or None); picklable for a process pool
+    initializer: Callable = None  # run once in each worker before its first task
+    initargs: tuple = ()
+    payload: Any = None  # what every task carries besides its records (its pickled size counts)
+    teardown: Callable = None  # run in the parent when the run ends, whatever happened
+
+
+def resident_bytes():
+    """This process's resident memory (VmRSS: anonymous, file and shared pages), after
+    giving back to the system what the allocator holds free (temporaries of a build)."""
+    _libc.malloc_trim(0)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class ModelSource:
+    """What an idiom's prepare() gets: the spec, the representation asked for, and build(),
+    which builds a model in this process while timing it and measuring its memory."""
+
+    def __init__(self, spec, kind, scratch_dir):
+        self.spec, self.kind, self.scratch_dir = spec, kind, scratch_dir
+        self.build_seconds = 0.0
+        self.model_bytes = 0
+
+    def build(self, make=None):
+        """Run make() (default: build the model of the asked representation), timed; the
+        growth of resident memory meanwhile is what the model costs in this Python."""
+        before, t0 = resident_bytes(), time.monotonic()
+        model = make() if make else build_model(self.spec, self.kind)
+        self.build_seconds += time.monotonic() - t0
+        self.model_bytes = max(self.model_bytes, resident_bytes() - before)
+        return model
+
+
+# ---- in a worker ------------------------------------------------------------------------------
+
+
+_setup_error = None  # why this worker's initializer failed, if it did
+
+
+def _worker_start(ready, initializer, initargs):
+    """Pool initializer wrapper: the idiom's own initializer, then a ready stamp (pid, time on
+    the system-wide monotonic clock, memory the initializer added) for the parent.
+
+    An initializer that raises would make Pool start a new worker, which raises again, for
+    ever; so its error is kept instead, and every task this worker takes reports it."""
+    global _setup_error
+    before = resident_bytes()
+    try:
+        if initializer:
+            initializer(*initargs)
+    except Exception as e:
+        _setup_error = "worker setup failed: %s: %s" % (type(e).__name__, e)
+    ready.put((os.getpid(), time.monotonic(), resident_bytes() - before))
+
+
+def guarded(work, chunk):
+    """work(chunk), unless this worker could not set up: then the reason, as an error."""
+    if _setup_error:
+        raise RuntimeError(_setup_error)
+    return work(chunk)
+
+
+# ---- in the parent ----------------------------------------------------------------------------
+
+
+def chunks_of(reader, size, limit, rejections, want_lines):
+    """Chunks of up to size valid records, (want_lines, [(id, user, text), ...]), read as the
+    pool asks for them. Rejected records are reported as they are met; limit (0: none) counts
+    every record read, valid or not, as the C harness does."""
+    chunk = []
+    for taken, (line, record_id, fields) in enumerate(reader, 1):
+        if record_id is None:
+            rejections.add(line, fields)  # fields holds the reason
+        else:
+            chunk.append((record_id, fields[1], fields[4]))
+            if len(chunk) == size:
+                yield want_lines, chunk
+                chunk = []
+        if taken == limit:
+            break
+    if chunk:
+        yield want_lines, chunk
+
+
+class Totals:
+    """Results as they come back, in any order: the checksum is a sum, so order does not
+    matter."""
+
+    def __init__(self, output):
+        self.rows = self.checksum = self.chunks = 0
+        self.first_result = None
+        self.output = output  # an open file for result lines, or None
+
+    def add(self, result):
+        count, checksum, lines = result
+        if self.first_result is None:
+            self.first_result = time.monotonic()
+        self.rows += count
+        self.checksum = (self.checksum + checksum) % 2**64
+        self.chunks += 1
+        if self.output and lines:
+            self.output.write(lines)
+
+
+def open_pool(kind, start, workers, plan):
+    """A pool of workers, each running the plan's initializer first, and the queue on which
+    they report ready. kind is "threads" or "processes"; start is the multiprocessing start
+    method for processes. The queue comes from the same context as the pool: a lock made for
+    fork cannot be reopened in a spawned process."""
+    if kind == "threads":
+        ready = multiprocessing.SimpleQueue()
+        return multiprocessing.pool.ThreadPool(workers, _worker_start, (ready, plan.initializer, plan.initargs)), ready
+    context = multiprocessing.get_context(start)
+    ready = context.SimpleQueue()
+    return context.Pool(workers, _worker_start, (ready, plan.initializer, plan.initargs)), ready
+
+
+def stream(kind, start, workers, plan, chunks, totals, stats):
+    """Run every chunk through plan.work and add the results to totals; fill stats with the
+    start and ready times (seconds after the pool was asked for) and per-worker setup memory."""
+    if kind == "serial":
+        for chunk in chunks:
+            totals.add(plan.work(chunk))
+        return
+    t0 = time.monotonic()
+    pool, ready = open_pool(kind, start, workers, plan)
+    stats["start_s"] = time.monotonic() - t0
+    stats["stream_started"] = time.monotonic()
+    try:
+        # Each task is one chunk already (--chunk records, like the C pool's tasks), so
+        # chunksize=1: Pool's own chunksize would batch the same way, but a worker would then
+        # see one record per call and could not score a chunk at once.
+        work = functools.partial(guarded, plan.work)
+        for result in pool.imap_unordered(work, chunks, chunksize=1):
+            totals.add(result)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    stamps = [ready.get() for _ in range(workers) if not ready.empty()]
+    if stamps:
+        stats["ready_s"] = max(stamp for _, stamp, _ in stamps) - t0
+        stats["worker_setup_bytes"] = max(grown for _, _, grown in stamps)
+
+
+def payload_bytes(plan):
+    """Bytes every task carries besides its records: the pickled payload, if any."""
+    return len(pickle.dumps(plan.payload)) if plan.payload is not None else 0

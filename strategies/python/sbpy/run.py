@@ -1,0 +1,177 @@
+"""One run: check the options, load the spec, let the idiom prepare, stream the records, and
+describe the run in the summary line `sharebench run` prints (same keys, same order, same
+number format), so the C harness can read a Python run as it reads its own.
+"""
+import os
+import platform
+import signal
+import time
+
+from .pool import ModelSource, Totals, chunks_of, payload_bytes, stream
+from .records import FIELD_LIMIT_DEFAULT, InputError, RecordReader, RejectionReport
+from .spec import SpecError, load_spec
+
+SERIAL_CHUNK = 256  # serial classifies in chunks too (no one else sees them)
+
+NO_INHERITANCE = {
+    "spawn": "a spawned worker is a fresh interpreter that inherits nothing but what is "
+             "pickled to it at start",
+    "forkserver": "a forkserver worker is forked from a server process started clean, before "
+                  "the model existed, and inherits nothing of the parent's memory",
+}
+
+
+class UsageError(Exception):
+    """The run is refused before anything is built: exit status 2."""
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM: the run stops, what it holds is released; exit 128 + signal."""
+
+    def __init__(self, signum):
+        super().__init__("interrupted by %s" % signal.strsignal(signum))
+        self.signum = signum
+
+
+def refusal(idiom, start, model, table):
+    """Why idiom cannot run with this start method or model representation, or None."""
+    if idiom.KIND == "processes" and start not in idiom.STARTS:
+        able = ", ".join(i.NAME for i in table if start in i.STARTS)
+        return ("py:%s cannot work with --start %s: %s, in the parent's memory, which only fork "
+                "copies into a worker; %s, so it would find no model. Idioms that work with "
+                "--start %s: %s (threads and serial start no processes)"
+                % (idiom.NAME, start, idiom.FORK_ONLY, NO_INHERITANCE[start], start, able))
+    if model not in idiom.MODELS:
+        return ("py:%s cannot use --model %s: %s (use --model %s)"
+                % (idiom.NAME, model, idiom.FLAT_ONLY, idiom.MODELS[0]))
+    return None
+
+
+def start_name(idiom, start):
+    return {"serial": "none", "threads": "thread"}.get(idiom.KIND, start)
+
+
+class Run:
+    """The options of one run, and what it measured."""
+
+    def __init__(self, idiom, spec_path, input_path, workers, chunk, start, model=None,
+                 limit=0, output=None, field_limit=FIELD_LIMIT_DEFAULT, scratch_dir=None):
+        self.idiom, self.spec_path, self.input_path = idiom, spec_path, input_path
+        self.workers = 0 if idiom.KIND == "serial" else workers
+        self.chunk = SERIAL_CHUNK if idiom.KIND == "serial" else chunk
+        self.start, self.model = start, model or idiom.MODELS[0]
+        self.limit, self.output_path = limit, output
+        self.field_limit, self.scratch_dir = field_limit, scratch_dir
+        self.stats = {}
+
+    def execute(self, table):
+        """Raises UsageError or SpecError/InputError (exit 2) before streaming, anything else
+        (exit 1) after; returns the summary items otherwise."""
+        why_not = refusal(self.idiom, self.start, self.model, table)
+        if why_not:
+            raise UsageError(why_not)
+        spec = load_spec(self.spec_path)
+        source = ModelSource(spec, self.model, self.scratch_dir)
+        t0 = time.monotonic()
+        plan = self.idiom.prepare(source)
+        self.stats["build_s"] = source.build_seconds
+        self.stats["prepare_s"] = time.monotonic() - t0 - source.build_seconds
+        try:
+            self._stream(plan, source)
+        finally:
+            if plan.teardown:
+                plan.teardown()
+        self.stats["model_bytes"] = max(source.model_bytes, self.stats.get("worker_setup_bytes", 0))
+        self.stats["payload_bytes"] = payload_bytes(plan)
+        return self.summary()
+
+    def _stream(self, plan, source):
+        reader = RecordReader(self.input_path, self.field_limit)
+        output = self._open_output()
+        rejections = RejectionReport(reader.name)
+        totals = Totals(output)
+        chunks = chunks_of(reader, self.chunk, self.limit, rejections, output is not None)
+        started = time.monotonic()
+        try:
+            stream(self.idiom.KIND, self.start, self.workers, plan, chunks, totals, self.stats)
+        except BaseException:
+            if output:
+                output.close()
+                os.unlink(output.name)
+            raise
+        finally:
+            reader.close()
+        rejections.finish()
+        if output:
+            output.close()
+            os.rename(output.name, self.output_path)
+        start_s = self.stats.get("start_s", 0.0)
+        self.stats["seconds"] = time.monotonic() - started - start_s
+        began = self.stats.get("stream_started", started)
+        first = totals.first_result
+        self.stats["first_result_s"] = first - began if first else 0.0
+        self.stats.update(rows=totals.rows, checksum=totals.checksum, chunks=totals.chunks,
+                          rejected=rejections.count, input_bytes=reader.bytes_read)
+
+    def _open_output(self):
+        """The results file, written under a temporary name until the run completes."""
+        if not self.output_path:
+            return None
+        tmp = "%s.tmp%d" % (self.output_path, os.getpid())
+        try:
+            f = open(tmp, "w", encoding="ascii", newline="\n")
+        except OSError as e:
+            raise InputError("%s: cannot create results file: %s" % (tmp, os.strerror(e.errno)))
+        f.write("id,class,score\n")
+        return f
+
+    def summary(self):
+        """[(key, value)] in the order `sharebench run` prints them."""
+        s = self.stats
+        seconds = s["seconds"] if s["seconds"] > 0 else 1e-9
+        workers_up = s.get("ready_s") or s.get("start_s", 0.0)
+        chunks = s["chunks"] if self.workers else 0
+        shipped = s["payload_bytes"] * chunks
+        return [
+            ("strategy", "py:" + self.idiom.NAME),
+            ("start", start_name(self.idiom, self.start)),
+            ("workers", self.workers),
+            ("chunk", self.chunk if self.workers else 0),
+            ("touch", 0),
+            ("rows", s["rows"]),
+            ("rejected", s["rejected"]),
+            ("failed", 0),
+            ("worker_restarts", 0),
+            ("checksum", "%016x" % s["checksum"]),
+            ("seconds", float(s["seconds"])),
+            ("rows_per_s", s["rows"] / seconds),
+            ("mb_per_s", s["input_bytes"] / 1e6 / seconds),
+            ("input_bytes", s["input_bytes"]),
+            ("setup_seconds", s["build_s"] + s["prepare_s"] + workers_up),
+            ("build_s", s["build_s"]),
+            ("prepare_s", s["prepare_s"]),
+            ("start_s", s.get("start_s", 0.0)),
+            ("ready_s", s.get("ready_s", 0.0)),
+            ("first_result_s", s["first_result_s"]),
+            ("chunks", chunks),
+            ("bytes_shipped", shipped),
+            ("bytes_per_chunk", float(shipped / chunks if chunks else 0.0)),
+            ("model_mb", s["model_bytes"] / 1e6),
+            ("model", self.model),
+            ("python", platform.python_version()),
+        ]
+
+
+def format_summary(items, as_json):
+    """One line: key=value pairs, or one JSON object (summary.c's format)."""
+    def value(v):
+        if isinstance(v, float):
+            if v != v:
+                return "null" if as_json else "nan"
+            return "%.6g" % v
+        if isinstance(v, str):
+            return '"%s"' % v.replace("\\", "\\\\").replace('"', '\\"') if as_json else v
+        return "%d" % v
+    if as_json:
+        return "{" + ",".join('"%s":%s' % (k, value(v)) for k, v in items) + "}"
+    return " ".join("%s=%s" % (k, value(v)) for k, v in items)

@@ -1,0 +1,264 @@
+"""The model spec (WORKLOAD.md section 1), checked line by line with the C harness's messages.
+
+    seed,42
+    vocab,200000
+    classes,16
+    rule,user,0,^bot[0-9]+$
+
+Rules are POSIX extended regular expressions; Python's re reads most of them alike but not
+all, so each pattern is translated (posix_to_python) before it is compiled: in POSIX '.'
+matches a line end and '$' matches only at the very end, and a backslash inside brackets is
+an ordinary character.
+"""
+import io
+import os
+import re
+from typing import NamedTuple
+
+from .records import read_rows
+from .workload import CLASSES_MAX
+
+SPEC_FILE_MAX = 64 * 1024
+PATTERN_MAX = 256
+PATTERN_PLUS_MAX = 8
+U64_MAX, U32_MAX = 2**64 - 1, 2**32 - 1
+
+
+class SpecError(Exception):
+    """The spec cannot be used: the message names the file and line."""
+
+
+class Rule(NamedTuple):
+    field: str  # "user" or "text"
+    class_index: int
+    pattern: str  # POSIX ERE, as written in the spec
+
+
+class Spec(NamedTuple):
+    seed: int
+    vocab: int
+    classes: int
+    rules: tuple
+
+
+# ---- patterns -----------------------------------------------------------------------------
+
+
+def pattern_outside_subset(pattern):
+    """Why pattern is outside WORKLOAD.md's subset (the C check, harness/spec.c), or None."""
+    if len(pattern) > PATTERN_MAX:
+        return "longer than 256 bytes"
+    plus, after_quantifier, bracket_start, i = 0, False, None, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if bracket_start is not None:
+            if c == "]" and i != bracket_start:  # a ']' first in a bracket is a member
+                bracket_start = None
+            i += 1
+            continue
+        quantifier = c in "*+?"
+        if c == "{":
+            return "an interval {m,n} (not in the subset: literals . [] ^ $ ( ) | * + ?)"
+        if c == "\\" and i + 1 < len(pattern):
+            i += 1
+            c = pattern[i]
+        elif c == "[":
+            bracket_start = i + 2 if pattern[i + 1:i + 2] == "^" else i + 1
+        elif quantifier and after_quantifier:
+            return "a quantifier right after another (undefined in POSIX ERE)"
+        plus += c == "+"
+        after_quantifier = quantifier
+        i += 1
+    return "more than 8 '+' quantifiers" if plus > PATTERN_PLUS_MAX else None
+
+
+# POSIX character classes in the C locale, as Python set members.
+CLASSES = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "punct": "!-/:-@\\[-`{-~", "xdigit": "0-9A-Fa-f",
+    "cntrl": "\\x00-\\x1f\\x7f", "print": " -~", "graph": "!-~",
+}
+
+
+def _bracket(pattern, i):
+    """Translate the bracket expression starting at pattern[i] == '['. Returns (text, next i)."""
+    out, i = ["["], i + 1
+    if pattern[i:i + 1] == "^":
+        out.append("^")
+        i += 1
+    first = True
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "]" and not first:
+            out.append("]")
+            return "".join(out), i + 1
+        if pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)
+            name = pattern[i + 2:end] if end > 0 else ""
+            if name not in CLASSES:
+                raise re.error("invalid character class")
+            out.append(CLASSES[name])
+            i = end + 2
+        elif pattern.startswith("[.", i) or pattern.startswith("[=", i):
+            raise re.error("collating elements [. .] and [= =] are not supported here")
+        else:
+            # A member that Python would read as syntax is escaped: '\' is literal in POSIX.
+            out.append("\\" + c if c in "\\[]^&~|" else c)
+            i += 1
+        first = False
+    raise re.error("unterminated character set")
+
+
+def posix_to_python(pattern):
+    """A Python regular expression that matches exactly what the POSIX ERE pattern does."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "[":
+            text, i = _bracket(pattern, i)
+            out.append(text)
+            continue
+        if c == "\\":
+            if i + 1 == len(pattern):
+                raise re.error("bad escape (end of pattern)")
+            out.append(re.escape(pattern[i + 1]))  # \X is the literal X
+            i += 2
+            continue
+        if c == "(" and pattern[i + 1:i + 2] == "?":
+            raise re.error("nothing to repeat")  # POSIX: '?' has nothing to repeat; Python: (?...)
+        out.append(r"\Z" if c == "$" else c)  # '$' is the very end, never before a final LF
+        i += 1
+    return "".join(out)
+
+
+# glibc's words for the errors a pattern can have, so that messages match the C run.
+GLIBC_ERRORS = [
+    ("missing ), unterminated subpattern", "Unmatched ( or \\("),
+    ("unbalanced parenthesis", "Unmatched ) or \\)"),
+    ("unterminated character set", "Unmatched [, [^, [:, [., or [="),
+    ("nothing to repeat", "Invalid preceding regular expression"),
+    ("bad character range", "Invalid range end"),
+    ("bad escape (end of pattern)", "Trailing backslash"),
+    ("invalid character class", "Invalid character class name"),
+]
+
+
+def compile_rule(pattern):
+    """The compiled Python form of a POSIX ERE (DOTALL: '.' matches a line end, as in POSIX)."""
+    return re.compile(posix_to_python(pattern), re.DOTALL)
+
+
+def _compile_error(error):
+    for python_words, glibc_words in GLIBC_ERRORS:
+        if str(error.msg).startswith(python_words):
+            return glibc_words
+    return str(error.msg)
+
+
+# ---- the file -----------------------------------------------------------------------------
+
+
+def _read_small_file(path):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as e:
+        raise SpecError("%s: cannot open spec: %s" % (path, os.strerror(e.errno))) from None
+    try:
+        data = os.read(fd, SPEC_FILE_MAX)
+        while data and len(data) < SPEC_FILE_MAX:
+            more = os.read(fd, SPEC_FILE_MAX - len(data))
+            if not more:
+                break
+            data += more
+    except OSError as e:
+        raise SpecError("%s: cannot read spec: %s" % (path, os.strerror(e.errno))) from None
+    finally:
+        os.close(fd)
+    if len(data) == SPEC_FILE_MAX:
+        raise SpecError("%s: not a spec: larger than %d bytes" % (path, SPEC_FILE_MAX))
+    return data.decode("latin-1")
+
+
+def _parse_u64(text):
+    return int(text) if text and set(text) <= set("0123456789") and int(text) <= U64_MAX else None
+
+
+class _Parser:
+    """The state of one pass over a spec file: which settings were seen, the rules so far."""
+
+    def __init__(self, name):
+        self.name, self.line, self.values, self.rules = name, 0, {}, []
+
+    def fail(self, message):
+        raise SpecError("%s:%d: %s" % (self.name, self.line, message[:511]))
+
+    def expect_fields(self, fields, n):
+        if len(fields) != n:
+            self.fail(("'%s' takes %d fields, found %d" % (fields[0], n, len(fields)))[:63])
+
+    def setting(self, fields, low, high):
+        key = fields[0]
+        if key in self.values:
+            self.fail("'%s' is given twice" % key)
+        self.values[key] = None
+        self.expect_fields(fields, 2)
+        value = _parse_u64(fields[1])
+        if value is None:
+            self.fail("%s: '%s' is not an unsigned integer" % (key, fields[1]))
+        if not low <= value <= high:
+            self.fail("%s: %d is out of range %d .. %d" % (key, value, low, high))
+        self.values[key] = value
+
+    def rule(self, fields):
+        self.expect_fields(fields, 4)
+        _, field, class_text, pattern = fields
+        if field not in ("user", "text"):
+            self.fail("rule field must be 'user' or 'text', not '%s'" % field)
+        class_index = _parse_u64(class_text)
+        if class_index is None:
+            self.fail("rule class '%s' is not an unsigned integer" % class_text)
+        if class_index >= CLASSES_MAX:
+            self.fail("rule class '%s' is out of range" % class_text)
+        why_not = pattern_outside_subset(pattern)
+        if why_not:
+            shown = pattern[:60] + ("..." if len(pattern) > 60 else "")
+            self.fail("rule pattern '%s' uses %s" % (shown, why_not))
+        try:
+            compile_rule(pattern)
+        except re.error as e:
+            self.fail("rule pattern '%s' does not compile: %s" % (pattern, _compile_error(e)))
+        self.rules.append(Rule(field, class_index, pattern))
+
+    def row(self, fields, problem):
+        if problem:
+            self.fail("malformed quoting (RFC 4180)")
+        if max(map(len, fields)) > SPEC_FILE_MAX or any("\0" in f for f in fields):
+            self.fail("a field is too long or holds a NUL byte")
+        key = fields[0]
+        limits = {"seed": (0, U64_MAX), "vocab": (1, U32_MAX), "classes": (1, CLASSES_MAX)}
+        if key in limits:
+            self.setting(fields, *limits[key])
+        elif key == "rule":
+            self.rule(fields)
+        else:
+            self.fail("unknown key '%s' (expected seed, vocab, classes or rule)" % key)
+
+    def finish(self):
+        for key in ("seed", "vocab", "classes"):
+            if key not in self.values:
+                raise SpecError("%s: missing '%s'" % (self.name, key))
+        classes = self.values["classes"]
+        for n, rule in enumerate(self.rules, 1):  # rules may come before 'classes'
+            if rule.class_index >= classes:
+                raise SpecError("%s: rule %d: class %d is not below classes (%d)"
+                                % (self.name, n, rule.class_index, classes))
+        return Spec(self.values["seed"], self.values["vocab"], classes, tuple(self.rules))
+
+
+def load_spec(path):
+    """Read and check a spec file. Raises SpecError naming the file and line."""
+    text = _read_small_file(path)
+    parser = _Parser(path)
+    for parser.line, fields, problem in read_rows(io.StringIO(text, newline="")):
+        parser.row(fields, problem)
+    return parser.finish()

@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""sharebench_py - the sharebench workload through Python's multiprocessing idioms.
+
+    sharebench_py.py run --spec FILE --input FILE --strategy NAME [--workers N] [--chunk C]
+                         [--start fork|spawn|forkserver] [--model objects|numpy]
+                         [--limit N] [--output FILE] [--field-limit SIZE]
+                         [--scratch-dir DIR] [--json]
+    sharebench_py.py list
+
+`run` prints, as its last line of standard output, the summary line of `sharebench run`
+(strategy=py:NAME start= workers= chunk= ... rows= rejected= checksum= seconds= rows_per_s=
+... model_mb= model= python=), and reports rejected records on standard error exactly as the C
+harness does. Exit status: 0 success, 1 the run failed, 2 bad usage or unusable input, 130 or
+143 when interrupted. Runs on Debian's python3 with python3-numpy; nothing else.
+"""
+import argparse
+import os
+import signal
+import sys
+
+from sbpy import idioms
+from sbpy.records import FIELD_LIMIT_DEFAULT, InputError
+from sbpy.run import Interrupted, Run, UsageError, format_summary
+from sbpy.spec import SpecError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+WORKERS_MAX, CHUNK_MAX = 1024, 1 << 20
+STARTS = ("fork", "spawn", "forkserver")
+
+
+def fail(message, status):
+    sys.stderr.write("sharebench run: %s\n" % message)
+    return status
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with the C command line's way of reporting a usage error (exit 2)."""
+
+    def error(self, message):
+        sys.stderr.write("sharebench %s: %s\n(see '%s --help')\n" % (self.prog.split()[-1], message, self.prog))
+        sys.exit(EXIT_USAGE)
+
+
+def count(low, high):
+    def parse(text):
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError("'%s' is not a whole number in %d .. %d" % (text, low, high))
+        return int(text)
+    return parse
+
+
+def size(text):
+    """A size: a number, optionally with K, M or G (binary), as the C --field-limit."""
+    shift = {"k": 10, "m": 20, "g": 30}.get(text[-1:].lower(), 0)
+    digits = text[:-1] if shift else text
+    if not digits.isdigit() or not 1 <= int(digits) << shift <= 1 << 30:
+        raise argparse.ArgumentTypeError("'%s' is not a size (a number, optionally with K, M or G)" % text)
+    return int(digits) << shift
+
+
+def run_parser():
+    p = Parser(prog="sharebench_py.py run", description="Classify a records file with one "
+               "Python idiom; the last line of stdout is the run's summary.")
+    p.add_argument("--spec", required=True, help="model spec")
+    p.add_argument("--input", required=True, help="records file; '-' for standard input")
+    p.add_argument("--strategy", required=True, help="idiom name, with or without 'py:' (see 'list')")
+    p.add_argument("--workers", type=count(1, WORKERS_MAX), default=os.cpu_count() or 1,
+                   help="worker processes or threads (default: online CPUs)")
+    p.add_argument("--chunk", type=count(1, CHUNK_MAX), default=256, help="records per task (default 256)")
+    p.add_argument("--start", choices=STARTS, default="fork",
+                   help="multiprocessing start method (default fork); idioms that need fork refuse the others")
+    p.add_argument("--model", choices=("objects", "numpy"),
+                   help="model representation (default: the idiom's own; see 'list')")
+    p.add_argument("--limit", type=count(1, 2**64 - 1), default=0, help="process only the first N records")
+    p.add_argument("--output", help="also write every result line (id,class,score) to FILE")
+    p.add_argument("--field-limit", type=size, default=FIELD_LIMIT_DEFAULT,
+                   help="reject records with a field over SIZE bytes (default 1M)")
+    p.add_argument("--scratch-dir", help="where memmap writes its file (default $TMPDIR, else /tmp)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    return p
+
+
+def cmd_list():
+    for idiom in idioms.TABLE:
+        starts = "/".join(idiom.STARTS) or ("thread" if idiom.KIND == "threads" else "none")
+        print("py:%-18s %s [start: %s; model: %s; C: %s]" % (
+            idiom.NAME, idiom.SUMMARY, starts, "/".join(idiom.MODELS), idiom.C_COUNTERPART))
+    return EXIT_OK
+
+
+def raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+def cmd_run(argv):
+    a = run_parser().parse_args(argv)
+    idiom = idioms.find(a.strategy)
+    if idiom is None:
+        Parser(prog="sharebench_py.py run").error(
+            "no strategy '%s' ('sharebench_py.py list' names them)" % a.strategy)
+    run = Run(idiom, a.spec, a.input, a.workers, a.chunk, a.start, a.model, a.limit, a.output,
+              a.field_limit, a.scratch_dir)
+    signal.signal(signal.SIGTERM, raise_interrupted)
+    signal.signal(signal.SIGINT, raise_interrupted)
+    try:
+        items = run.execute(idioms.TABLE)
+    except (UsageError, SpecError, InputError) as e:
+        return fail(e, EXIT_USAGE)
+    except Interrupted as e:
+        return fail(e, 128 + e.signum)
+    except Exception as e:
+        return fail("%s: %s" % (type(e).__name__, e), EXIT_FAILED)
+    print(format_summary(items, a.json), flush=True)
+    return EXIT_OK
+
+
+def main(argv):
+    if len(argv) >= 1 and argv[0] == "run":
+        return cmd_run(argv[1:])
+    if len(argv) == 1 and argv[0] == "list":
+        return cmd_list()
+    if len(argv) >= 1 and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return EXIT_OK
+    sys.stderr.write("usage: sharebench_py.py run|list ... (see --help)\n")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
