@@ -21,7 +21,7 @@ from operator import add
 
 import numpy as np
 
-from .spec import compile_rule
+from .spec import compile_rule, required_literal
 from .workload import (TOKEN_MAX_LEN, checksum_lines, piece_keys, priors, result_line,
                        spelling_bytes, spellings, weight_blocks)
 
@@ -30,12 +30,14 @@ class RuleSet:
     """The spec's rules compiled for this process (a compiled pattern cannot be shared)."""
 
     def __init__(self, rules):
-        self.rules = [(r.field == "user", r.class_index, compile_rule(r.pattern)) for r in rules]
+        self.rules = [(r.field == "user", r.class_index, required_literal(r.pattern),
+                       compile_rule(r.pattern)) for r in rules]
 
     def match(self, user, text):
         """The class of the first rule, in spec order, whose field matches; else None."""
-        for on_user, class_index, regex in self.rules:
-            if regex.search(user if on_user else text):
+        for on_user, class_index, literal, regex in self.rules:
+            subject = user if on_user else text
+            if literal in subject and regex.search(subject):  # `in` first: much faster
                 return class_index
         return None
 

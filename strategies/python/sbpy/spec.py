@@ -111,9 +111,14 @@ def _bracket(pattern, i):
 
 def posix_to_python(pattern):
     """A Python regular expression that matches exactly what the POSIX ERE pattern does."""
-    out, i = [], 0
+    out, i, depth = [], 0, 0
     while i < len(pattern):
         c = pattern[i]
+        if c == ")" and depth == 0:  # glibc reads an unmatched ')' as a literal
+            out.append(r"\)")
+            i += 1
+            continue
+        depth += {"(": 1, ")": -1}.get(c, 0)
         if c == "[":
             text, i = _bracket(pattern, i)
             out.append(text)
@@ -141,6 +146,35 @@ GLIBC_ERRORS = [
     ("bad escape (end of pattern)", "Trailing backslash"),
     ("invalid character class", "Invalid character class name"),
 ]
+
+
+def required_literal(pattern):
+    """A run of characters every match of pattern contains ("" if none is found), to test
+    with `in` before running the regex: most subjects cannot match (harness/literal.c does
+    the same for C). Conservative: only literals outside any group, in a pattern without a
+    top-level '|', and not under a quantifier."""
+    runs, run, depth, i = [], [], 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        quantified = pattern[i + 1:i + 2] in ("*", "?", "+", "{")
+        if depth == 0 and c == "|":
+            return ""
+        if depth == 0 and c not in "\\.[]()|*+?^${}" and not quantified:
+            run.append(c)
+        else:
+            runs.append("".join(run))
+            run = []
+            depth = max(0, depth + {"(": 1, ")": -1}.get(c, 0))  # a lone ')' is a literal
+            if c == "[":  # skip the bracket: its members are alternatives
+                first = i + 2 if pattern[i + 1:i + 2] == "^" else i + 1
+                i = pattern.find("]", first + 1)  # a ']' first in a bracket is a member
+                if i < 0 or "[" in pattern[first:i]:
+                    return ""  # [:class:] and the like: give up, which is always safe
+            elif c == "\\":
+                i += 1
+        i += 1
+    runs.append("".join(run))
+    return max(runs, key=len)
 
 
 def compile_rule(pattern):
