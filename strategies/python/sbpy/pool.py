@@ -12,6 +12,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import pickle
+import threading
 import time
 import ctypes
 from typing import Any, Callable, NamedTuple
@@ -49,13 +50,15 @@ class ModelSource:
         self.build_seconds = 0.0
         self.model_bytes = 0
 
-    def build(self, make=None):
-        """Run make() (default: build the model of the asked representation), timed; the
-        growth of resident memory meanwhile is what the model costs in this Python."""
+    def build(self, make=None, nbytes=None):
+        """Run make() (default: build the model of the asked representation), timed. The
+        model's size is nbytes when it is a block of known size (a flat model); otherwise
+        the growth of resident memory meanwhile: what the model costs in this Python."""
         before, t0 = resident_bytes(), time.monotonic()
         model = make() if make else build_model(self.spec, self.kind)
         self.build_seconds += time.monotonic() - t0
-        self.model_bytes = max(self.model_bytes, resident_bytes() - before)
+        grown = resident_bytes() - before if nbytes is None else nbytes
+        self.model_bytes = max(self.model_bytes, grown)
         return model
 
 
@@ -130,6 +133,32 @@ class Totals:
             self.output.write(lines)
 
 
+IN_FLIGHT_PER_WORKER = 4  # chunks read ahead per worker, as in the C pool
+
+
+class InFlight:
+    """Bounds the chunks read but not yet classified. Pool reads its task iterable as fast as
+    it can (a ThreadPool into an unbounded queue: the whole input would sit in memory), so
+    the chunks are let in only as results come back."""
+
+    def __init__(self, limit):
+        self._slots = threading.Semaphore(limit)
+        self._stopped = threading.Event()
+
+    def admit(self, chunks):
+        for chunk in chunks:
+            while not self._slots.acquire(timeout=0.1):
+                if self._stopped.is_set():  # the run is being torn down: read no further
+                    return
+            yield chunk
+
+    def done(self):
+        self._slots.release()
+
+    def stop(self):
+        self._stopped.set()
+
+
 def open_pool(kind, start, workers, plan):
     """A pool of workers, each running the plan's initializer first, and the queue on which
     they report ready. kind is "threads" or "processes"; start is the multiprocessing start
@@ -150,6 +179,7 @@ def stream(kind, start, workers, plan, chunks, totals, stats):
         for chunk in chunks:
             totals.add(plan.work(chunk))
         return
+    gate = InFlight(IN_FLIGHT_PER_WORKER * workers)
     t0 = time.monotonic()
     pool, ready = open_pool(kind, start, workers, plan)
     stats["start_s"] = time.monotonic() - t0
@@ -159,10 +189,12 @@ def stream(kind, start, workers, plan, chunks, totals, stats):
         # chunksize=1: Pool's own chunksize would batch the same way, but a worker would then
         # see one record per call and could not score a chunk at once.
         work = functools.partial(guarded, plan.work)
-        for result in pool.imap_unordered(work, chunks, chunksize=1):
+        for result in pool.imap_unordered(work, gate.admit(chunks), chunksize=1):
+            gate.done()
             totals.add(result)
         pool.close()
     except BaseException:
+        gate.stop()
         pool.terminate()
         raise
     finally:

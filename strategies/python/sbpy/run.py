@@ -81,7 +81,8 @@ class Run:
         finally:
             if plan.teardown:
                 plan.teardown()
-        self.stats["model_bytes"] = max(source.model_bytes, self.stats.get("worker_setup_bytes", 0))
+        # A model built in the parent, or else (initializer) the largest a worker built.
+        self.stats["model_bytes"] = source.model_bytes or self.stats.get("worker_setup_bytes", 0)
         self.stats["payload_bytes"] = payload_bytes(plan)
         return self.summary()
 

@@ -60,6 +60,6 @@ def _write_image(spec, path):
 def prepare(source):
     directory = source.scratch_dir or os.environ.get("TMPDIR") or "/tmp"
     path = os.path.join(directory, "sharebench-py-%d-%d.img" % (os.getpid(), next(_serial)))
-    source.build(lambda: _write_image(source.spec, path))
+    source.build(lambda: _write_image(source.spec, path), nbytes=FlatModel.nbytes(source.spec))
     return Plan(work=classify_chunk, initializer=attach, initargs=(source.spec, path),
                 teardown=lambda: os.unlink(path))

@@ -53,7 +53,7 @@ def classify_chunk(chunk):
 def prepare(source):
     block = shared_memory.SharedMemory(create=True, size=FlatModel.nbytes(source.spec))
     try:
-        source.build(lambda: FlatModel.fill(source.spec, block.buf))
+        source.build(lambda: FlatModel.fill(source.spec, block.buf), nbytes=block.size)
     except BaseException:
         _release(block)
         raise

@@ -43,5 +43,5 @@ def classify_chunk(chunk):
 
 def prepare(source):
     block = multiprocessing.sharedctypes.RawArray("B", FlatModel.nbytes(source.spec))
-    source.build(lambda: FlatModel.fill(source.spec, block))
+    source.build(lambda: FlatModel.fill(source.spec, block), nbytes=len(block))
     return Plan(work=classify_chunk, initializer=attach, initargs=(source.spec, block))
