@@ -41,7 +41,9 @@ double baseline_measure(const struct run_options *opt, struct error *err)
     char spec_path[64];
     if (write_empty_spec(opt->spec_path, spec_path, sizeof spec_path, err) != 0)
         return -1;
-    char workers[16], chunk[16], limit[32], sample[16];
+    char workers[16], chunk[16], limit[32], sample[16], range_bytes[32];
+    snprintf(range_bytes, sizeof range_bytes, "%llu",
+             (unsigned long long)(opt->range_bytes ? opt->range_bytes : RANGE_BYTES_DEFAULT));
     snprintf(workers, sizeof workers, "%u", opt->workers);
     snprintf(chunk, sizeof chunk, "%u", opt->chunk);
     uint64_t records = opt->limit && opt->limit < BASELINE_RECORDS ? opt->limit : BASELINE_RECORDS;
@@ -59,6 +61,8 @@ double baseline_measure(const struct run_options *opt, struct error *err)
                     workers,
                     "--chunk",
                     chunk,
+                    "--range-bytes",
+                    range_bytes,
                     "--limit",
                     limit,
                     "--sample-ms",
@@ -69,8 +73,14 @@ double baseline_measure(const struct run_options *opt, struct error *err)
                     NULL,
                     NULL,
                     NULL,
+                    NULL,
+                    NULL,
                     NULL};
-    size_t n = sizeof argv / sizeof argv[0] - 4; /* the first NULL: optional flags go there */
+    size_t n = sizeof argv / sizeof argv[0] - 6; /* the first NULL: optional flags go there */
+    if (opt->feed != RUN_FEED_AUTO) {
+        argv[n++] = "--feed";
+        argv[n++] = (char *)run_feed_name(opt->feed);
+    }
     if (opt->touch)
         argv[n++] = "--touch";
     if (opt->scratch_dir) {

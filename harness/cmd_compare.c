@@ -30,6 +30,7 @@
 
 struct config {
     const struct strategy *strategy;
+    enum run_feed feed; /* RUN_FEED_AUTO for serial: it has none */
     unsigned workers, chunk;
     bool touch;
     bool exec; /* --start exec */
@@ -49,6 +50,8 @@ struct compare_args {
     uint64_t repeat, limit, serialize_limit, sample_ms;
     bool touch, touch_both;
     bool start_fork, start_exec;
+    bool feed_records, feed_ranges;
+    uint64_t range_bytes;
 };
 
 static void compare_help(void)
@@ -56,9 +59,9 @@ static void compare_help(void)
     printf("usage: sharebench compare --spec FILE --input FILE --out FILE [--strategies LIST]\n"
            "         [--workers LIST] [--chunk LIST] [--repeat R] [--touch | --touch-both]\n"
            "         [--limit N] [--serialize-limit N] [--sample-ms MS] [--timelines DIR]\n"
-           "         [--start LIST]\n\n"
-           "Runs every configuration (strategy x start x workers x chunk) R times, each as a\n"
-           "fresh\n"
+           "         [--start LIST] [--feed LIST] [--range-bytes SIZE]\n\n"
+           "Runs every configuration (strategy x start x feed x workers x chunk) R times, each\n"
+           "as a fresh\n"
            "'sharebench run' process, interleaved so machine drift spreads over all of them.\n"
            "Writes one CSV row per run (columns: repeat, exit_status, limit, then every key of\n"
            "the run summary) and prints the median, min and max per configuration. Every run over\n"
@@ -66,7 +69,10 @@ static void compare_help(void)
            "measured once per configuration.\n\n"
            "  --strategies LIST    comma-separated (default: all; see 'sharebench list')\n"
            "  --workers LIST       worker counts (default 1,2,4)\n"
-           "  --chunk LIST         records per task (default 256)\n"
+           "  --feed LIST          ranges, records or records,ranges (default ranges): see\n"
+           "                       'sharebench run --help'\n"
+           "  --chunk LIST         records per task, record feed (default 256)\n"
+           "  --range-bytes SIZE   bytes per task, range feed (default 1M)\n"
            "  --repeat R           runs per configuration (default 3)\n"
            "  --touch              classify writes visit counters (copy-on-write shows)\n"
            "  --touch-both         every configuration with and without --touch\n"
@@ -130,6 +136,22 @@ static int parse_starts(const char *value, struct compare_args *a)
     return a->start_fork || a->start_exec ? 0 : cli_usage_error("compare", "--start: empty");
 }
 
+static int parse_feeds(const char *value, struct compare_args *a)
+{
+    char copy[64];
+    snprintf(copy, sizeof copy, "%s", value);
+    a->feed_records = a->feed_ranges = false;
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        if (strcmp(tok, "records") == 0)
+            a->feed_records = true;
+        else if (strcmp(tok, "ranges") == 0)
+            a->feed_ranges = true;
+        else
+            return cli_usage_error("compare", "--feed: '%s' is neither records nor ranges", tok);
+    }
+    return a->feed_records || a->feed_ranges ? 0 : cli_usage_error("compare", "--feed: empty");
+}
+
 static int parse_compare_args(int argc, char **argv, struct compare_args *a)
 {
     static const struct option longopts[] = {{"spec", required_argument, NULL, 's'},
@@ -146,6 +168,8 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
                                              {"sample-ms", required_argument, NULL, 'm'},
                                              {"timelines", required_argument, NULL, 'T'},
                                              {"start", required_argument, NULL, 'P'},
+                                             {"feed", required_argument, NULL, 'f'},
+                                             {"range-bytes", required_argument, NULL, 'R'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct compare_args){.repeat = 3,
@@ -154,7 +178,9 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
                                .nworkers = 3,
                                .chunks = {256},
                                .nchunks = 1,
-                               .start_fork = true};
+                               .start_fork = true,
+                               .feed_ranges = true,
+                               .range_bytes = RANGE_BYTES_DEFAULT};
     for (const struct strategy *const *s = strategy_table; *s; s++)
         a->strategies[a->nstrategies++] = *s;
     int c;
@@ -185,6 +211,12 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
             break;
         case 'P':
             rc = parse_starts(optarg, a);
+            break;
+        case 'f':
+            rc = parse_feeds(optarg, a);
+            break;
+        case 'R':
+            rc = cli_size("compare", "range-bytes", optarg, 1, 1ull << 40, &a->range_bytes);
             break;
         case 'w':
             rc = parse_u64_list("workers", optarg, 1, POOL_WORKERS_MAX, a->workers, &a->nworkers);
@@ -245,54 +277,70 @@ static uint64_t estimate_records(const char *path)
 
 /* per_task_serialize ships the model once per chunk: refuse what would take hours. */
 static int check_serialize_budget(const struct compare_args *a, const struct config *c,
-                                  const struct spec *spec, uint64_t records)
+                                  const struct spec *spec, uint64_t records,
+                                  double bytes_per_record)
 {
     if (strcmp(c->strategy->name, "per_task_serialize") != 0)
         return 0;
     uint64_t used = c->limit && c->limit < records ? c->limit : records;
-    double shipped = (double)((used + c->chunk - 1) / c->chunk) * (double)image_size_for_spec(spec);
+    double tasks = c->feed == RUN_FEED_RANGES
+                       ? ceil((double)used * bytes_per_record / (double)a->range_bytes)
+                       : ceil((double)used / c->chunk);
+    double shipped = tasks * (double)image_size_for_spec(spec);
     if (shipped <= (double)SERIALIZE_BUDGET)
         return 0;
-    (void)a;
     return cli_usage_error("compare",
-                           "per_task_serialize with chunk %u on about %llu records would ship "
-                           "about %.0f GB (the whole %.0f MB model with every chunk); give "
+                           "per_task_serialize (%s feed) on about %llu records would ship "
+                           "about %.0f GB (the whole %.0f MB model with every task); give "
                            "--serialize-limit N (or --limit N), e.g. --serialize-limit 20000",
-                           c->chunk, (unsigned long long)used, shipped / 1e9,
+                           run_feed_name(c->feed), (unsigned long long)used, shipped / 1e9,
                            (double)image_size_for_spec(spec) / 1e6);
 }
 
-/* Does this configuration exist? Serial has one (no workers, no chunks); exec applies only
- * to worker processes, and only strategies that can adopt an exec'd worker run with it. */
-static bool config_exists(const struct strategy *st, bool exec, unsigned w, unsigned k)
+/* Does this configuration exist? Serial has one (no workers, no feed, no chunks); chunks
+ * belong to the record feed only; exec applies only to worker processes, and only strategies
+ * that can adopt an exec'd worker run with it. */
+static bool config_exists(const struct strategy *st, bool exec, enum run_feed feed, unsigned f,
+                          unsigned w, unsigned k)
 {
-    if (st->kind == STRATEGY_IN_PROCESS && (w > 0 || k > 0))
+    if (st->kind == STRATEGY_IN_PROCESS)
+        return !exec && f == 0 && w == 0 && k == 0;
+    if (feed == RUN_FEED_RANGES && k > 0)
         return false;
     return !exec || (st->kind == STRATEGY_PROCESSES && st->adopt != NULL);
 }
 
 static unsigned build_configs(const struct compare_args *a, struct config *configs)
 {
-    unsigned n = 0;
+    enum run_feed feeds[2];
+    unsigned nfeeds = 0, n = 0;
+    if (a->feed_records)
+        feeds[nfeeds++] = RUN_FEED_RECORDS;
+    if (a->feed_ranges)
+        feeds[nfeeds++] = RUN_FEED_RANGES;
     for (unsigned e = 0; e < 2; e++) {
         if (!(e ? a->start_exec : a->start_fork))
             continue;
         for (unsigned t = 0; t < (a->touch_both ? 2u : 1u); t++)
             for (unsigned s = 0; s < a->nstrategies; s++)
-                for (unsigned w = 0; w < a->nworkers; w++)
-                    for (unsigned k = 0; k < a->nchunks && n < MAX_CONFIG; k++) {
-                        const struct strategy *st = a->strategies[s];
-                        if (!config_exists(st, e == 1, w, k))
-                            continue;
-                        bool slow = strcmp(st->name, "per_task_serialize") == 0;
-                        configs[n++] = (struct config){
-                            .strategy = st,
-                            .workers = (unsigned)a->workers[w],
-                            .chunk = (unsigned)a->chunks[k],
-                            .touch = a->touch_both ? t == 1 : a->touch,
-                            .exec = e == 1,
-                            .limit = slow && a->serialize_limit ? a->serialize_limit : a->limit};
-                    }
+                for (unsigned f = 0; f < nfeeds; f++)
+                    for (unsigned w = 0; w < a->nworkers; w++)
+                        for (unsigned k = 0; k < a->nchunks && n < MAX_CONFIG; k++) {
+                            const struct strategy *st = a->strategies[s];
+                            if (!config_exists(st, e == 1, feeds[f], f, w, k))
+                                continue;
+                            bool slow = strcmp(st->name, "per_task_serialize") == 0;
+                            bool serial = st->kind == STRATEGY_IN_PROCESS;
+                            configs[n++] = (struct config){
+                                .strategy = st,
+                                .feed = serial ? RUN_FEED_AUTO : feeds[f],
+                                .workers = (unsigned)a->workers[w],
+                                .chunk = (unsigned)a->chunks[k],
+                                .touch = a->touch_both ? t == 1 : a->touch,
+                                .exec = e == 1,
+                                .limit =
+                                    slow && a->serialize_limit ? a->serialize_limit : a->limit};
+                        }
     }
     return n;
 }
@@ -364,6 +412,8 @@ static void write_row(struct matrix *m, const struct config *c, unsigned repeat,
                 snprintf(v, sizeof v, "%d", c->touch);
             else if (strcmp(m->keys[k], "start") == 0)
                 snprintf(v, sizeof v, "%s", config_start(c));
+            else if (strcmp(m->keys[k], "feed") == 0)
+                snprintf(v, sizeof v, "%s", run_feed_name(c->feed));
         }
         fprintf(m->csv, ",%s", v);
     }
@@ -385,10 +435,10 @@ static void check_answer(struct matrix *m, struct config *c, const char *out)
             continue;
         if (strcmp(o->checksum, sum) || strcmp(o->rows, rows) || strcmp(o->rejected, rej)) {
             fprintf(stderr,
-                    "\nsharebench compare: WRONG ANSWER: %s workers=%u chunk=%u gave rows=%s "
-                    "rejected=%s checksum=%s, %s gave rows=%s rejected=%s checksum=%s\n",
-                    c->strategy->name, c->workers, c->chunk, rows, rej, sum, o->strategy->name,
-                    o->rows, o->rejected, o->checksum);
+                    "\nsharebench compare: WRONG ANSWER: %s feed=%s workers=%u chunk=%u gave "
+                    "rows=%s rejected=%s checksum=%s, %s gave rows=%s rejected=%s checksum=%s\n",
+                    c->strategy->name, run_feed_name(c->feed), c->workers, c->chunk, rows, rej, sum,
+                    o->strategy->name, o->rows, o->rejected, o->checksum);
             m->failed = true;
         }
         break;
@@ -405,24 +455,26 @@ static void report_progress(struct matrix *m, const struct config *c, unsigned r
     double eta = m->finished ? elapsed / m->finished * (m->total - m->finished) : 0;
     if (m->tty)
         fprintf(stderr,
-                "\r[%u/%u] %-18s %s workers=%-3u chunk=%-5u%s repeat %u/%llu  %4.0f s, "
+                "\r[%u/%u] %-18s %s %-7s workers=%-3u chunk=%-5u%s repeat %u/%llu  %4.0f s, "
                 "about %4.0f s to go   ",
-                m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork", c->workers,
-                c->chunk, c->touch ? " touch" : "", repeat, (unsigned long long)m->args->repeat,
-                elapsed, eta);
+                m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork",
+                run_feed_name(c->feed), c->workers, c->chunk, c->touch ? " touch" : "", repeat,
+                (unsigned long long)m->args->repeat, elapsed, eta);
     else
         fprintf(stderr,
-                "[%u/%u] %s start=%s workers=%u chunk=%u touch=%d repeat=%u: exit %d, "
+                "[%u/%u] %s start=%s feed=%s workers=%u chunk=%u touch=%d repeat=%u: exit %d, "
                 "rows_per_s=%.0f model_copies=%.2f\n",
-                m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork", c->workers,
-                c->chunk, c->touch, repeat, status, config_value(out, "rows_per_s"),
-                config_value(out, "model_copies"));
+                m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork",
+                run_feed_name(c->feed), c->workers, c->chunk, c->touch, repeat, status,
+                config_value(out, "rows_per_s"), config_value(out, "model_copies"));
 }
 
 static void run_one(struct matrix *m, struct config *c, unsigned repeat)
 {
     const struct compare_args *a = m->args;
-    char workers[16], chunk[16], limit[32], sample[16], baseline[32], timeline[1024];
+    char workers[16], chunk[16], limit[32], sample[16], baseline[32], timeline[1024],
+        range_bytes[32];
+    snprintf(range_bytes, sizeof range_bytes, "%llu", (unsigned long long)a->range_bytes);
     snprintf(workers, sizeof workers, "%u", c->workers);
     snprintf(chunk, sizeof chunk, "%u", c->chunk);
     snprintf(limit, sizeof limit, "%llu", (unsigned long long)c->limit);
@@ -436,6 +488,12 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
                       "--chunk",     chunk,
                       "--sample-ms", sample};
     int n = 14;
+    if (c->feed != RUN_FEED_AUTO) {
+        argv[n++] = "--feed";
+        argv[n++] = (char *)run_feed_name(c->feed);
+        argv[n++] = "--range-bytes";
+        argv[n++] = range_bytes;
+    }
     if (c->baseline_mb >= 0) {
         argv[n++] = "--baseline-mb";
         argv[n++] = baseline;
@@ -453,8 +511,9 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
         argv[n++] = "exec";
     }
     if (a->timelines) {
-        snprintf(timeline, sizeof timeline, "%s/%s-w%u-c%u-t%d-r%u%s.csv", a->timelines,
-                 c->strategy->name, c->workers, c->chunk, c->touch, repeat, c->exec ? "-exec" : "");
+        snprintf(timeline, sizeof timeline, "%s/%s-%s-w%u-c%u-t%d-r%u%s.csv", a->timelines,
+                 c->strategy->name, run_feed_name(c->feed), c->workers, c->chunk, c->touch, repeat,
+                 c->exec ? "-exec" : "");
         argv[n++] = "--timeline";
         argv[n++] = timeline;
     }
@@ -471,9 +530,10 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
     if (status != 0) {
         m->failed = true;
         fprintf(stderr,
-                "\nsharebench compare: %s workers=%u chunk=%u failed (exit %d); its "
+                "\nsharebench compare: %s feed=%s workers=%u chunk=%u failed (exit %d); its "
                 "stderr is in %s\n",
-                c->strategy->name, c->workers, c->chunk, status, m->stderr_path);
+                c->strategy->name, run_feed_name(c->feed), c->workers, c->chunk, status,
+                m->stderr_path);
     } else {
         unsigned i = c->done;
         c->rows_per_s[i] = config_value(out, "rows_per_s");
@@ -512,8 +572,9 @@ static void spread(const double *v, unsigned n, double *med, double *min, double
 
 static void print_table(const struct matrix *m)
 {
-    printf("\n%-18s %6s %7s %6s %5s %25s %10s %20s %8s\n", "strategy", "start", "workers", "chunk",
-           "touch", "rows/s median [min-max]", "pss MB", "model copies", "setup s");
+    printf("\n%-18s %6s %7s %7s %6s %5s %25s %10s %20s %8s\n", "strategy", "start", "feed",
+           "workers", "chunk", "touch", "rows/s median [min-max]", "pss MB", "model copies",
+           "setup s");
     for (unsigned i = 0; i < m->nconfigs; i++) {
         const struct config *c = &m->configs[i];
         double r, rmin, rmax, p, pmin, pmax, k, kmin, kmax, s, smin, smax;
@@ -522,10 +583,10 @@ static void print_table(const struct matrix *m)
         spread(c->copies, c->done, &k, &kmin, &kmax);
         spread(c->setup_s, c->done, &s, &smin, &smax);
         bool serial = c->strategy->kind == STRATEGY_IN_PROCESS;
-        printf("%-18s %6s %7u %6u %5s %9.0f [%6.0f-%6.0f] %10.1f %6.2f [%5.2f-%5.2f] %8.3f%s\n",
-               c->strategy->name, config_start(c), serial ? 0 : c->workers, serial ? 0 : c->chunk,
-               c->touch ? "yes" : "no", r, rmin, rmax, p, k, kmin, kmax, s,
-               c->limit ? " (limited)" : "");
+        printf("%-18s %6s %7s %7u %6u %5s %9.0f [%6.0f-%6.0f] %10.1f %6.2f [%5.2f-%5.2f] %8.3f%s\n",
+               c->strategy->name, config_start(c), run_feed_name(c->feed), serial ? 0 : c->workers,
+               serial || c->feed == RUN_FEED_RANGES ? 0 : c->chunk, c->touch ? "yes" : "no", r,
+               rmin, rmax, p, k, kmin, kmax, s, c->limit ? " (limited)" : "");
     }
 }
 
@@ -539,6 +600,8 @@ static void measure_baselines(struct matrix *m)
                                   .strategy = c->strategy,
                                   .workers = c->workers,
                                   .chunk = c->chunk,
+                                  .feed = c->feed,
+                                  .range_bytes = a->range_bytes,
                                   .touch = c->touch,
                                   .start_exec = c->exec,
                                   .sample_ms = (unsigned)a->sample_ms,
@@ -570,8 +633,11 @@ static int check_inputs(const struct compare_args *a, struct config *configs, un
         rc = EXIT_USAGE;
     }
     uint64_t records = rc ? 0 : estimate_records(a->input);
+    struct stat st;
+    double bytes_per_record =
+        records && stat(a->input, &st) == 0 ? (double)st.st_size / (double)records : 0;
     for (unsigned i = 0; i < n && rc == 0; i++)
-        rc = check_serialize_budget(a, &configs[i], &spec, records);
+        rc = check_serialize_budget(a, &configs[i], &spec, records, bytes_per_record);
     spec_free(&spec);
     return rc;
 }

@@ -25,7 +25,8 @@ static long online_cpus(void)
 static void run_help(void)
 {
     printf("usage: sharebench run --spec FILE --input FILE [--strategy NAME] [--output FILE]\n"
-           "                      [--workers N] [--chunk C] [--json] [--limit N]\n"
+           "                      [--workers N] [--feed records|ranges] [--chunk C]\n"
+           "                      [--range-bytes SIZE] [--json] [--limit N]\n"
            "                      [--field-limit SIZE] [--touch] [--sample-ms MS]\n"
            "                      [--timeline FILE] [--baseline-mb MB | --no-baseline]\n"
            "                      [--start fork|exec] [--scratch-dir DIR]\n\n"
@@ -38,14 +39,21 @@ static void run_help(void)
            "  --input FILE        records file; '-' for standard input\n"
            "  --strategy NAME     how workers reach the model (default serial; see 'list')\n"
            "  --workers N         worker processes or threads (default: online CPUs, %ld)\n"
-           "  --chunk C           records per task sent to a worker (default %d)\n"
+           "  --feed ranges|records  how records reach the workers. ranges (the default for a\n"
+           "                      regular file): the parent only cuts the file into byte ranges\n"
+           "                      on record boundaries and each worker reads and parses its\n"
+           "                      own; records (the default for a pipe or '-'): the parent\n"
+           "                      parses every record and ships chunks of them (Python's Pool)\n"
+           "  --range-bytes SIZE  bytes per range, about (ranges feed; default 1M)\n"
+           "  --chunk C           records per task (records feed; default %d)\n"
            "  --output FILE       also write every result line (id,class,score) to FILE\n"
            "  --json              print the summary as one JSON object\n"
            "  --limit N           process only the first N records\n"
            "  --field-limit SIZE  reject records with a field over SIZE bytes (default 1M)\n"
            "  --touch             classify writes a visit counter to every model entry it\n"
            "                      reads, as CPython's reference counts do\n"
-           "  --sample-ms MS      memory sampling interval (default 20; 0: no sampling)\n"
+           "  --sample-ms MS      memory sampling interval (default 20; 0: no sampling); on\n"
+           "                      long runs it grows to 1/50 of the time elapsed\n"
            "  --timeline FILE     write the memory timeline (t_s, total and per-process PSS)\n"
            "  --baseline-mb MB    summed PSS of this configuration with an empty model, for\n"
            "                      model_copies; by default it is measured by a short run of\n"
@@ -60,7 +68,11 @@ static void run_help(void)
            "Setup: setup_seconds = build_s + prepare_s + ready_s (until every worker is set\n"
            "up: its fork or exec, and its own attach, a per-worker build included).\n"
            "Memory: pss_peak_mb is the peak of PSS summed over the parent and its workers;\n"
-           "model_copies = (pss_peak_mb - baseline_mb) / model_mb.\n\n"
+           "model_copies = (pss_peak_mb - baseline_mb) / model_mb.\n"
+           "CPU: parent_cpu_s is the parent's own CPU while streaming (planning or parsing,\n"
+           "shipping, collecting; not the model build, which is build_s, nor the memory\n"
+           "sampler's thread, which is sampler_cpu_s); worker_cpu_s is the workers' whole\n"
+           "lives; cpu_us_per_record = (parent_cpu_s + worker_cpu_s) / records read.\n\n"
            "Exit status: 0 success (rejected records included), 1 the run failed,\n"
            "2 bad usage or unusable input (spec or records file).\n",
            REJECTIONS_SHOWN, online_cpus(), CHUNK_DEFAULT);
@@ -91,11 +103,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                              {"no-baseline", no_argument, NULL, 'N'},
                                              {"start", required_argument, NULL, 'P'},
                                              {"scratch-dir", required_argument, NULL, 'D'},
+                                             {"feed", required_argument, NULL, 'f'},
+                                             {"range-bytes", required_argument, NULL, 'R'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct run_args){.opt = {.field_limit = FIELD_LIMIT_DEFAULT,
                                    .strategy = &strategy_serial,
                                    .workers = (unsigned)online_cpus(),
                                    .chunk = CHUNK_DEFAULT,
+                                   .range_bytes = RANGE_BYTES_DEFAULT,
                                    .sample_ms = 20,
                                    .baseline_mb = -1}};
     uint64_t v;
@@ -156,6 +171,15 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
             break;
         case 'D':
             a->opt.scratch_dir = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "records") != 0 && strcmp(optarg, "ranges") != 0)
+                return cli_usage_error("run", "--feed: '%s' is neither records nor ranges", optarg);
+            a->opt.feed = strcmp(optarg, "ranges") == 0 ? RUN_FEED_RANGES : RUN_FEED_RECORDS;
+            break;
+        case 'R':
+            if (cli_size("run", "range-bytes", optarg, 1, 1ull << 40, &a->opt.range_bytes) != 0)
+                return EXIT_USAGE;
             break;
         case 'm':
             if (cli_count("run", "sample-ms", optarg, 0, 60000, &v) != 0)

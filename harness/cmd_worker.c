@@ -7,6 +7,7 @@
  * needs fork refuse.
  */
 #include "cli.h"
+#include "records.h"
 #include "spec.h"
 #include "worker.h"
 
@@ -18,7 +19,8 @@
 static void worker_help(void)
 {
     printf("usage: sharebench worker --strategy NAME --spec FILE --task-fd N --result-fd N\n"
-           "                         [--touch] [--lines] [--path FILE] [--fd N]\n\n"
+           "                         [--touch] [--lines] [--path FILE] [--fd N]\n"
+           "                         [--input-fd N --input-name NAME --field-limit SIZE]\n\n"
            "One worker of a pool started with 'sharebench run --start exec' (the pool runs it;\n"
            "it is not a command for people). It inherits nothing from the parent but these\n"
            "arguments, the environment and the descriptors named here.\n\n"
@@ -29,7 +31,10 @@ static void worker_help(void)
            "  --touch          classify counts visits (as the run's --touch)\n"
            "  --lines          send result lines back, not only checksums\n"
            "  --path FILE      a file the strategy named (mapped_file: the image)\n"
-           "  --fd N           a descriptor the strategy passed (shared_arrays: the memfd)\n");
+           "  --fd N           a descriptor the strategy passed (shared_arrays: the memfd)\n"
+           "  --input-fd N     the range feed: read ranges of the records file from N\n"
+           "  --input-name NAME  the records file's name, for messages\n"
+           "  --field-limit SIZE  reject records with a field over SIZE bytes\n");
 }
 
 struct worker_args {
@@ -38,6 +43,9 @@ struct worker_args {
     struct strategy_handoff handoff;
     bool touch, lines;
     int task_fd, result_fd;
+    int input_fd;
+    const char *input_name;
+    size_t field_limit;
 };
 
 static int parse_fd(const char *flag, const char *value, int *out)
@@ -51,13 +59,26 @@ static int parse_fd(const char *flag, const char *value, int *out)
 
 static int parse_worker_args(int argc, char **argv, struct worker_args *a)
 {
-    static const struct option longopts[] = {
-        {"strategy", required_argument, NULL, 'S'}, {"spec", required_argument, NULL, 's'},
-        {"task-fd", required_argument, NULL, 'T'},  {"result-fd", required_argument, NULL, 'R'},
-        {"touch", no_argument, NULL, 't'},          {"lines", no_argument, NULL, 'l'},
-        {"path", required_argument, NULL, 'p'},     {"fd", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    *a = (struct worker_args){.handoff = {.fd = -1}, .task_fd = -1, .result_fd = -1};
+    static const struct option longopts[] = {{"strategy", required_argument, NULL, 'S'},
+                                             {"spec", required_argument, NULL, 's'},
+                                             {"task-fd", required_argument, NULL, 'T'},
+                                             {"result-fd", required_argument, NULL, 'R'},
+                                             {"touch", no_argument, NULL, 't'},
+                                             {"lines", no_argument, NULL, 'l'},
+                                             {"path", required_argument, NULL, 'p'},
+                                             {"fd", required_argument, NULL, 'f'},
+                                             {"input-fd", required_argument, NULL, 'I'},
+                                             {"input-name", required_argument, NULL, 'n'},
+                                             {"field-limit", required_argument, NULL, 'F'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    *a = (struct worker_args){.handoff = {.fd = -1},
+                              .task_fd = -1,
+                              .result_fd = -1,
+                              .input_fd = -1,
+                              .input_name = "<input>",
+                              .field_limit = FIELD_LIMIT_DEFAULT};
+    uint64_t v;
     int c, bad = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -76,6 +97,17 @@ static int parse_worker_args(int argc, char **argv, struct worker_args *a)
             break;
         case 'f':
             bad |= parse_fd("fd", optarg, &a->handoff.fd);
+            break;
+        case 'I':
+            bad |= parse_fd("input-fd", optarg, &a->input_fd);
+            break;
+        case 'n':
+            a->input_name = optarg;
+            break;
+        case 'F':
+            if (cli_size("worker", "field-limit", optarg, 1, 1ull << 30, &v) != 0)
+                return EXIT_USAGE;
+            a->field_limit = (size_t)v;
             break;
         case 't':
             a->touch = true;
@@ -133,7 +165,8 @@ static int serve(struct worker_args *a, struct spec *spec)
     struct strategy_state *state;
     if (a->strategy->adopt(&a->handoff, &state, &err) != 0)
         return fail_setup(a, err.msg);
-    struct worker_config cfg = {a->strategy, state, a->lines};
+    struct worker_config cfg = {a->strategy, state,         a->lines,
+                                a->input_fd, a->input_name, a->field_limit};
     int rc = worker_serve(&cfg, a->task_fd, a->result_fd, &err);
     if (rc != 0)
         fprintf(stderr, "sharebench worker (%s): %s\n", a->strategy->name, err.msg);

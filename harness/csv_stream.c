@@ -22,7 +22,9 @@ struct csv_stream {
     struct csv_parser parser;
     char *name;
     int fd;          /* -1 when reading from memory */
-    bool close_fd;   /* false for standard input */
+    bool close_fd;   /* false for standard input and for a caller's descriptor */
+    bool use_pread;  /* read at offset with pread: the descriptor may be shared */
+    uint64_t offset; /* pread sources: the next byte to read */
     const char *mem; /* the memory source, or NULL */
     size_t mem_len;
     char *buf;          /* the read buffer (file sources) */
@@ -243,10 +245,16 @@ static int refill(struct csv_stream *s, struct error *err)
     ssize_t n;
     size_t want = s->remaining < READ_BUFFER_SIZE ? (size_t)s->remaining : READ_BUFFER_SIZE;
     do {
-        n = want ? read(s->fd, s->buf, want) : 0;
+        if (want == 0)
+            n = 0;
+        else if (s->use_pread)
+            n = pread(s->fd, s->buf, want, (off_t)s->offset);
+        else
+            n = read(s->fd, s->buf, want);
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return error_errno(err, "%s: read failed", s->name);
+    s->offset += (uint64_t)n;
     s->window = s->buf;
     s->window_len = (size_t)n;
     if (s->remaining != UINT64_MAX)
@@ -355,6 +363,20 @@ struct csv_stream *csv_stream_open_range(const char *path, uint64_t offset, uint
     }
     s->remaining = length;
     s->line = first_line;
+    return s;
+}
+
+struct csv_stream *csv_stream_open_fd_range(int fd, const char *name, uint64_t offset,
+                                            uint64_t length, uint64_t first_line,
+                                            size_t field_limit)
+{
+    struct csv_stream *s = stream_new(name, field_limit);
+    s->fd = fd;
+    s->use_pread = true;
+    s->offset = offset;
+    s->remaining = length;
+    s->line = first_line;
+    s->buf = xmalloc(READ_BUFFER_SIZE);
     return s;
 }
 

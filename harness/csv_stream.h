@@ -56,6 +56,12 @@ struct csv_stream *csv_stream_open_range(const char *path, uint64_t offset, uint
                                          uint64_t first_line, size_t field_limit,
                                          struct error *err);
 
+/* The same over a descriptor the caller owns and may share (it is read with pread, so other
+ * readers of fd are not disturbed; it is not closed). name is used in messages. */
+struct csv_stream *csv_stream_open_fd_range(int fd, const char *name, uint64_t offset,
+                                            uint64_t length, uint64_t first_line,
+                                            size_t field_limit);
+
 /* Read rows from a block of memory (not copied; it must outlive the stream). name is used in
  * messages. */
 struct csv_stream *csv_stream_open_memory(const char *name, const void *data, size_t len,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static uint64_t kb_field(const char *line, const char *name)
@@ -128,14 +129,24 @@ static void *sampler_main(void *arg)
     pthread_mutex_lock(&s->lock);
     while (!s->stopping) {
         sample_locked(s);
+        /* Every interval_ms at first, then at most 50 samples per doubling of the run's
+         * length: a sample walks every process's page tables, and on a long run the sampler
+         * would take a share of the cores from the workers it measures (sampler_cpu_s). */
+        double elapsed_ms = (now_seconds() - s->started) * 1e3;
+        unsigned wait_ms =
+            elapsed_ms / 50 > s->interval_ms ? (unsigned)(elapsed_ms / 50) : s->interval_ms;
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)(s->interval_ms % 1000) * 1000000L;
-        until.tv_sec += s->interval_ms / 1000 + until.tv_nsec / 1000000000L;
+        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
         while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT) {
         }
     }
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) == 0)
+        s->sum.cpu_seconds += (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+                              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
     pthread_mutex_unlock(&s->lock);
     return NULL;
 }

@@ -5,7 +5,9 @@
  * each process 1/N of a page N processes share, so the sum over all of them is the real
  * total; USS (Private_Clean + Private_Dirty) is what a process holds alone, what killing it
  * would give back. A thread in the parent reads /proc/PID/smaps_rollup of the parent and of
- * every worker at a fixed interval, and keeps the peaks and, if asked, a timeline.
+ * every worker, every interval_ms at first and at most 50 times per doubling of the run's
+ * length later (a sample walks page tables: its cost must stay small next to the workers'),
+ * and keeps the peaks and, if asked, a timeline. A last sample is taken when the work ends.
  */
 #ifndef SHAREBENCH_MEMSAMPLE_H
 #define SHAREBENCH_MEMSAMPLE_H
@@ -34,12 +36,14 @@ struct mem_summary {
     uint64_t uss_worker_peak[MEMSAMPLE_WORKERS_MAX]; /* each worker's own peak */
     uint64_t uss_worker_peak_max;
     unsigned workers;
+    double cpu_seconds; /* the sampling thread's own CPU: what measuring costs */
 };
 
 struct memsampler;
 
-/* Start sampling this process every interval_ms; with timeline_path, write one line per
- * sample (t_s, total_pss_mb, parent_pss_mb, w0_pss_mb .. w{columns-1}_pss_mb). */
+/* Start sampling this process every interval_ms (then less often, as above); with timeline_path,
+ * write one line per sample (t_s, total_pss_mb, parent_pss_mb, w0_pss_mb .. w{columns-1}_pss_mb).
+ */
 struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
                                     unsigned columns, struct error *err);
 

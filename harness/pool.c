@@ -3,6 +3,7 @@
 #include "pool.h"
 
 #include "interrupt.h"
+#include "range_feed.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -24,8 +25,10 @@
  * again to another, so no record is lost and none is counted twice. */
 struct task {
     uint64_t seq;
-    struct buf bytes; /* the encoded task, exactly as sent */
-    uint64_t *lines;  /* the line where each of its records starts, to report failures */
+    struct buf bytes;        /* the encoded task, exactly as sent */
+    bool is_range;           /* a range of the input (range feed), not records */
+    struct range_body range; /* ranges: which */
+    uint64_t *lines;         /* records: the line where each starts, to report failures */
     uint32_t records;
     unsigned attempts; /* workers that died holding it */
     int last_signal;   /* how the last of them died */
@@ -63,10 +66,11 @@ struct pool {
     double first_sent;
     struct pool_stats stats;
     struct sigaction old_sigpipe;
-    struct task *retry; /* chunks whose worker died, to send again */
-    double started;     /* when pool_start began */
-    char exe[4096];     /* exec-started workers: this program's file */
-    unsigned ready;     /* workers that have reported ready, replacements included */
+    struct task *retry;      /* chunks whose worker died, to send again */
+    double started;          /* when pool_start began */
+    char exe[4096];          /* exec-started workers: this program's file */
+    unsigned ready;          /* workers that have reported ready, replacements included */
+    struct range_feed *feed; /* the range feed, or NULL for the record feed */
 };
 
 static bool is_threads(const struct pool *p)
@@ -154,7 +158,7 @@ static char **exec_argv(const struct pool *p, const struct pool_worker *w)
     size_t n = 0;
     while (p->opt.exec_args[n])
         n++;
-    char **argv = xcalloc(n + 6, sizeof *argv);
+    char **argv = xcalloc(n + 12, sizeof *argv);
     argv[0] = xstrdup("sharebench");
     for (size_t i = 0; i < n; i++)
         argv[i + 1] = xstrdup(p->opt.exec_args[i]);
@@ -165,6 +169,15 @@ static char **exec_argv(const struct pool *p, const struct pool_worker *w)
     argv[n + 3] = xstrdup("--result-fd");
     snprintf(fd, sizeof fd, "%d", w->worker_result_fd);
     argv[n + 4] = xstrdup(fd);
+    if (p->feed) { /* the range feed: where the worker reads its ranges */
+        char limit[32];
+        snprintf(fd, sizeof fd, "%d", p->opt.input_fd);
+        snprintf(limit, sizeof limit, "%zu", p->opt.field_limit);
+        const char *more[] = {"--input-fd",    fd,   "--input-name", p->opt.input_name,
+                              "--field-limit", limit};
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+            argv[n + 5 + i] = xstrdup(more[i]);
+    }
     return argv;
 }
 
@@ -201,7 +214,8 @@ static void exec_child(struct pool *p, struct pool_worker *w, char **argv)
 {
     close_all_on_exec();
     if (keep_on_exec(w->worker_task_fd) == 0 && keep_on_exec(w->worker_result_fd) == 0 &&
-        (p->opt.inherit_fd < 0 || keep_on_exec(p->opt.inherit_fd) == 0))
+        (p->opt.inherit_fd < 0 || keep_on_exec(p->opt.inherit_fd) == 0) &&
+        (p->feed == NULL || keep_on_exec(p->opt.input_fd) == 0))
         execv(p->exe, argv);
     char message[4400];
     snprintf(message, sizeof message, "exec of %s failed: %s", p->exe, strerror(errno));
@@ -272,7 +286,15 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
         p->opt.in_flight = POOL_IN_FLIGHT;
     if (p->opt.in_flight > sizeof p->w[0].tasks / sizeof p->w[0].tasks[0])
         p->opt.in_flight = sizeof p->w[0].tasks / sizeof p->w[0].tasks[0];
-    p->config = (struct worker_config){strategy, state, opt->want_lines};
+    bool ranges = opt->feed == POOL_FEED_RANGES;
+    p->config = (struct worker_config){strategy,        state,
+                                       opt->want_lines, ranges ? opt->input_fd : -1,
+                                       opt->input_name, opt->field_limit};
+    /* Results may come back ahead of their turn: a window of a few tasks per worker. */
+    if (ranges)
+        p->feed =
+            range_feed_open(opt->input_fd, opt->input_name, opt->input_size, opt->range_bytes,
+                            opt->limit, opt->field_limit, 4 * opt->workers * p->opt.in_flight);
     p->n = opt->workers;
     p->w = xcalloc(p->n, sizeof *p->w);
     for (unsigned i = 0; i < p->n; i++) {
@@ -286,6 +308,7 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
     /* The program to exec, named once (a tool running us, such as valgrind, resolves the
      * link to our file; exec of the link itself would start the tool's own binary). */
     if (p->opt.exec && find_exe(p->exe, sizeof p->exe, err) != 0) {
+        range_feed_close(p->feed);
         free(p->w);
         free(p);
         return NULL;
@@ -368,18 +391,61 @@ static void dispatch(struct pool *p, struct pool_worker *w, struct task *t)
         p->first_sent = now_seconds();
 }
 
-/* Read the next chunk of records into a task. Returns it, or NULL at the end of the input
- * (*failed set on a read error). */
-static struct task *next_task(struct pool *p, struct record_reader *reader, struct sink *sink,
-                              bool *failed, struct error *err)
+/* A new task numbered seq, holding the strategy's payload for it. NULL if the strategy
+ * failed (err says why). */
+static struct task *task_with_payload(struct pool *p, uint64_t seq, struct error *err)
 {
     const struct strategy *s = p->config.strategy;
     struct task *t = xcalloc(1, sizeof *t);
-    t->seq = p->next_seq;
-    task_begin(&t->bytes, t->seq);
-    if (s->payload && s->payload(p->config.state, t->seq, &t->bytes, err) != 0) {
-        *failed = true;
+    t->seq = seq;
+    task_begin(&t->bytes, seq);
+    if (s->payload && s->payload(p->config.state, seq, &t->bytes, err) != 0) {
         task_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* A task for one range of the input: the payload, then where the range lies. */
+static struct task *range_task(struct pool *p, uint64_t seq, const struct range_body *body,
+                               struct error *err)
+{
+    struct task *t = task_with_payload(p, seq, err);
+    if (t == NULL)
+        return NULL;
+    size_t payload_len = t->bytes.len - sizeof(struct task_header);
+    t->is_range = true;
+    t->range = *body;
+    task_add_range(&t->bytes, 0, body);
+    task_end(&t->bytes, 0, payload_len, 0);
+    p->stats.payload_bytes += payload_len;
+    p->stats.record_bytes += sizeof *body;
+    p->stats.chunks++;
+    return t;
+}
+
+/* Plan the next range into a task. Returns it, or NULL when all is planned (*failed set on a
+ * read error or a payload that failed). */
+static struct task *next_range_task(struct pool *p, bool *failed, struct error *err)
+{
+    struct range_body body;
+    uint64_t seq;
+    int got = range_feed_next(p->feed, &body, &seq, err);
+    struct task *t = got == 1 ? range_task(p, seq, &body, err) : NULL;
+    *failed = got < 0 || (got == 1 && t == NULL);
+    return t;
+}
+
+/* Read the next chunk of records into a task (or plan the next range). Returns it, or NULL
+ * at the end of the input (*failed set on a read error). */
+static struct task *next_task(struct pool *p, struct record_reader *reader, struct sink *sink,
+                              bool *failed, struct error *err)
+{
+    if (p->feed)
+        return next_range_task(p, failed, err);
+    struct task *t = task_with_payload(p, p->next_seq, err);
+    if (t == NULL) {
+        *failed = true;
         return NULL;
     }
     size_t payload_len = t->bytes.len - sizeof(struct task_header);
@@ -408,6 +474,12 @@ static int send_chunk(struct pool *p, struct pool_worker *w, struct record_reade
     return failed ? -1 : 0;
 }
 
+/* Is there input left to send now? (the range feed also waits for room in its window) */
+static bool more_to_send(const struct pool *p)
+{
+    return p->feed ? range_feed_can_plan(p->feed) : !p->input_done;
+}
+
 static int fill_workers(struct pool *p, struct record_reader *reader, struct sink *sink,
                         struct error *err)
 {
@@ -417,11 +489,15 @@ static int fill_workers(struct pool *p, struct record_reader *reader, struct sin
     while (p->retry && (w = worker_with_room(p)) != NULL) { /* chunks of dead workers first */
         struct task *t = p->retry;
         p->retry = t->next;
+        if (t->is_range && !range_feed_wants(p->feed, t->seq)) {
+            task_free(t); /* past --limit: no longer wanted */
+            continue;
+        }
         dispatch(p, w, t);
         if (write_tasks(p, w, sink, err) != 0)
             return -1;
     }
-    while (!p->input_done && (w = worker_with_room(p)) != NULL)
+    while (more_to_send(p) && (w = worker_with_room(p)) != NULL)
         if (send_chunk(p, w, reader, sink, err) != 0 || write_tasks(p, w, sink, err) != 0)
             return -1;
     return 0;
@@ -459,17 +535,47 @@ static void join(struct pool *p, struct pool_worker *w)
 
 /* ---- workers that end ------------------------------------------------------------------- */
 
-/* A chunk that killed TASK_ATTEMPTS workers: its records are reported, one by one, as failed
- * (a poison record is among them), and counted. */
-static void give_up(struct pool *p, struct task *t, struct sink *sink)
+/* The range feed asks for a range to be read again with a cap on its records (--limit):
+ * it goes first in the queue to send. */
+static int queue_resend(struct pool *p, int wanted, uint64_t seq, const struct range_body *body,
+                        struct error *err)
 {
-    char reason[128];
-    snprintf(reason, sizeof reason, "its chunk of %u records killed %u workers (last by %s)",
-             t->records, t->attempts, t->last_signal ? strsignal(t->last_signal) : "an exit");
-    for (uint32_t i = 0; i < t->records; i++)
-        sink_failed(sink, t->lines[i], reason);
-    p->stats.failed += t->records;
+    if (wanted <= 0)
+        return wanted;
+    struct task *t = range_task(p, seq, body, err);
+    if (t == NULL)
+        return -1;
+    t->next = p->retry;
+    p->retry = t;
+    return 0;
+}
+
+/* A chunk that killed TASK_ATTEMPTS workers: its records are reported, one by one, as failed
+ * (a poison record is among them), and counted. A range's records are reported in their turn
+ * by the feed, which reads the range for their lines. */
+static int give_up(struct pool *p, struct task *t, struct sink *sink, struct error *err)
+{
+    char what[64], reason[160];
+    if (t->is_range)
+        snprintf(what, sizeof what, "range of bytes %llu..%llu",
+                 (unsigned long long)t->range.offset,
+                 (unsigned long long)(t->range.offset + t->range.length));
+    else
+        snprintf(what, sizeof what, "chunk of %u records", t->records);
+    snprintf(reason, sizeof reason, "its %s killed %u workers (last by %s)", what, t->attempts,
+             t->last_signal ? strsignal(t->last_signal) : "an exit");
+    int rc = 0;
+    if (t->is_range) {
+        struct range_body resend;
+        uint64_t seq;
+        int wanted = range_feed_failed(p->feed, t->seq, reason, sink, &resend, &seq, err);
+        rc = queue_resend(p, wanted, seq, &resend, err);
+    } else {
+        for (uint32_t i = 0; i < t->records; i++)
+            sink_failed(sink, t->lines[i], reason);
+    }
     task_free(t);
+    return rc;
 }
 
 static int start_worker(struct pool *p, struct pool_worker *w, struct error *err);
@@ -491,7 +597,8 @@ static int replace_worker(struct pool *p, struct pool_worker *w, int status, str
             t->last_signal = sig;
         }
         if (t->attempts >= TASK_ATTEMPTS) {
-            give_up(p, t, sink);
+            if (give_up(p, t, sink, err) != 0)
+                return -1;
         } else {
             t->next = p->retry;
             p->retry = t;
@@ -547,7 +654,7 @@ static int take_result(struct pool *p, struct pool_worker *w, const struct resul
     if (h->magic == RESULT_MAGIC && h->status == RESULT_READY) {
         w->ready = true;
         /* Setup ends when the last of the first workers could take tasks, by its own clock. */
-        double at = h->sum ? (double)h->sum * 1e-9 : now_seconds();
+        double at = h->ready_ns ? (double)h->ready_ns * 1e-9 : now_seconds();
         if (at - p->started > p->stats.ready_seconds && p->ready < p->n)
             p->stats.ready_seconds = at - p->started;
         p->ready++;
@@ -561,6 +668,7 @@ static int take_result(struct pool *p, struct pool_worker *w, const struct resul
     if (w->in_flight == 0 || w->tasks[w->head]->seq != h->seq)
         return error_set(err, "worker %u (pid %d): result for a chunk it was not given", w->index,
                          (int)w->pid);
+    bool is_range = w->tasks[w->head]->is_range;
     task_free(w->tasks[w->head]);
     w->head = (w->head + 1) % p->opt.in_flight;
     w->in_flight--;
@@ -568,7 +676,12 @@ static int take_result(struct pool *p, struct pool_worker *w, const struct resul
         p->stats.first_result_seconds = now_seconds() - p->first_sent;
     if (p->opt.on_chunk)
         p->opt.on_chunk(p->opt.on_chunk_arg, h->seq, h->count, h->sum);
-    return sink_chunk(sink, h->count, h->sum, text, h->text_len, err);
+    if (!is_range)
+        return sink_chunk(sink, h->count, h->sum, text, h->lines_len, err);
+    struct range_body resend;
+    uint64_t seq;
+    int wanted = range_feed_result(p->feed, h->seq, h, text, sink, &resend, &seq, err);
+    return queue_resend(p, wanted, seq, &resend, err);
 }
 
 static int parse_results(struct pool *p, struct pool_worker *w, struct sink *sink,
@@ -643,7 +756,8 @@ static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink,
 
 static bool all_done(const struct pool *p)
 {
-    if (!p->input_done || p->retry)
+    bool input_done = p->feed ? range_feed_done(p->feed) : p->input_done;
+    if (!input_done || p->retry)
         return false;
     for (unsigned i = 0; i < p->n; i++)
         if (p->w[i].in_flight > 0)
@@ -749,6 +863,9 @@ int pool_stop(struct pool *p, struct pool_stats *stats, struct error *err)
         task_free(t);
     }
     sigaction(SIGPIPE, &p->old_sigpipe, NULL);
+    if (p->feed)
+        p->stats.input_bytes = range_feed_bytes(p->feed);
+    range_feed_close(p->feed);
     if (stats)
         *stats = p->stats;
     free(p->w);

@@ -1,11 +1,14 @@
-/* pool.h - a pool of workers fed chunks of records: the C analogue of
+/* pool.h - a pool of workers fed tasks: the C analogue of
  * `multiprocessing.Pool(n).imap_unordered(classify, records, chunksize)`.
  *
- * The parent reads records, packs them C at a time into tasks (with the strategy's payload),
- * and hands each to a worker with room for it; at most `in_flight` tasks wait per worker, so
- * the parent's memory stays flat whatever the input size. Results come back in whatever
- * order workers finish. The transport (one pipe each way per worker, poll in the parent) is
- * the same for every strategy; only how a worker reaches the model differs.
+ * Two feeds. The record feed is Python's Pool: the parent reads records, packs them C at a
+ * time into tasks (with the strategy's payload) and ships them; the parent's CPU then caps the
+ * pool. The range feed is how Hadoop, Spark and MPI read big files: the parent only plans
+ * record-aligned byte ranges of the input (range_feed.h) and each worker reads and parses its
+ * own. Either way a task goes to a worker with room for it; at most `in_flight` tasks wait
+ * per worker, so the parent's memory stays flat whatever the input size. The transport (one
+ * pipe each way per worker, poll in the parent) is the same for every strategy; only how a
+ * worker reaches the model differs.
  *
  * Workers are forked processes (exec'd or not), or threads for STRATEGY_THREADS, running the
  * same loop. A worker process that dies is replaced and its chunks sent again.
@@ -26,9 +29,14 @@
 #define POOL_CHUNK_MAX   (1u << 20)
 #define POOL_IN_FLIGHT   2
 
+enum pool_feed {
+    POOL_FEED_RECORDS, /* the parent parses records and ships them */
+    POOL_FEED_RANGES,  /* the parent plans byte ranges; workers read and parse them */
+};
+
 struct pool_options {
     unsigned workers;
-    unsigned chunk;     /* records per task */
+    unsigned chunk;     /* records per task (record feed) */
     unsigned in_flight; /* tasks waiting per worker at most; 0 means POOL_IN_FLIGHT */
     bool want_lines;    /* results file wanted: workers send result lines back */
     uint64_t limit;     /* records to read at most; 0 means all */
@@ -46,18 +54,26 @@ struct pool_options {
     bool exec;
     const char *const *exec_args; /* after argv[0], NULL-terminated */
     int inherit_fd;               /* kept open across exec, or -1 */
+    /* The range feed: pool_run's reader only checked the header; workers read the input
+     * from input_fd (pread, shared by all) in ranges of about range_bytes. */
+    enum pool_feed feed;
+    int input_fd;
+    const char *input_name;
+    uint64_t input_size;
+    uint64_t range_bytes;
+    size_t field_limit;
 };
 
 struct pool_stats {
     uint64_t chunks;
     uint64_t payload_bytes;      /* strategy bytes shipped, beyond the records */
-    uint64_t record_bytes;       /* bytes of records shipped */
+    uint64_t record_bytes;       /* bytes of records (or range descriptions) shipped */
+    uint64_t input_bytes;        /* range feed: bytes of input in committed ranges */
     double start_seconds;        /* starting the workers (fork or pthread_create) */
     double first_result_seconds; /* from the first task sent to the first result back */
     double ready_seconds;        /* from the start until every first worker was set up */
     /* The workers' own resources, summed, once they have ended (wait4, or RUSAGE_THREAD). */
     uint64_t worker_restarts; /* workers that died and were replaced */
-    uint64_t failed;          /* records of chunks that killed TASK_ATTEMPTS workers */
     uint64_t minor_faults;    /* copy-on-write shows here: each copied page is one */
     uint64_t major_faults;
     double user_seconds, system_seconds;
@@ -71,7 +87,8 @@ struct pool;
 struct pool *pool_start(const struct pool_options *opt, const struct strategy *strategy,
                         struct strategy_state *state, struct error *err);
 
-/* Stream every record of reader through the workers into sink. Returns 0 when every record
+/* Stream every record of reader (record feed) or of the input (range feed; reader unused)
+ * through the workers into sink. Returns 0 when every record
  * is accounted for, -1 with err on the first failure (a worker died, a chunk failed). */
 int pool_run(struct pool *p, struct record_reader *reader, struct sink *sink, struct error *err);
 

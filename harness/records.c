@@ -135,6 +135,15 @@ struct record_reader *record_reader_open_range(const char *path, uint64_t offset
     return reader_start(s, offset == 0, err);
 }
 
+struct record_reader *record_reader_open_fd_range(int fd, const char *name, uint64_t offset,
+                                                  uint64_t length, uint64_t first_line,
+                                                  size_t field_limit, struct error *err)
+{
+    struct csv_stream *s =
+        csv_stream_open_fd_range(fd, name, offset, length, first_line, field_limit);
+    return reader_start(s, offset == 0, err);
+}
+
 struct record_reader *record_reader_open_memory(const char *name, const void *data, size_t len,
                                                 size_t field_limit, struct error *err)
 {
@@ -151,6 +160,27 @@ enum record_status record_reader_next(struct record_reader *r, struct record *re
     if (got == 0)
         return RECORD_END;
     return record_from_row(&row, rec, rej) == 0 ? RECORD_VALID : RECORD_REJECTED;
+}
+
+int record_reader_visit(struct record_reader *r, uint64_t max, const struct record_visitor *v,
+                        uint64_t *read, struct error *err)
+{
+    *read = 0;
+    while (max == 0 || *read < max) {
+        struct record rec;
+        struct rejection rej;
+        enum record_status st = record_reader_next(r, &rec, &rej, err);
+        if (st == RECORD_END)
+            return 0;
+        if (st == RECORD_ERROR)
+            return -1;
+        ++*read;
+        if (st == RECORD_REJECTED)
+            v->rejected(v->ctx, &rej);
+        else if (v->valid(v->ctx, &rec, err) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 uint64_t record_reader_bytes(const struct record_reader *r)

@@ -52,6 +52,11 @@ struct record_reader *record_reader_open_range(const char *path, uint64_t offset
                                                uint64_t first_line, size_t field_limit,
                                                struct error *err);
 
+/* Same, over a descriptor the caller owns and may share with other readers (pread). */
+struct record_reader *record_reader_open_fd_range(int fd, const char *name, uint64_t offset,
+                                                  uint64_t length, uint64_t first_line,
+                                                  size_t field_limit, struct error *err);
+
 /* Same, over a block of memory (for tests and fuzzing). */
 struct record_reader *record_reader_open_memory(const char *name, const void *data, size_t len,
                                                 size_t field_limit, struct error *err);
@@ -60,6 +65,19 @@ struct record_reader *record_reader_open_memory(const char *name, const void *da
  * RECORD_ERROR on a read error (err). */
 enum record_status record_reader_next(struct record_reader *r, struct record *rec,
                                       struct rejection *rej, struct error *err);
+
+/* What to do with each record read by record_reader_visit. */
+struct record_visitor {
+    /* A valid record; a non-zero return stops the reading (err says why). */
+    int (*valid)(void *ctx, const struct record *rec, struct error *err);
+    void (*rejected)(void *ctx, const struct rejection *rej);
+    void *ctx;
+};
+
+/* Read records until the end, or until max records (valid or not; 0: no limit), handing each
+ * to v. *read counts them. Returns 0, or -1 on a read error or a visitor's error (err). */
+int record_reader_visit(struct record_reader *r, uint64_t max, const struct record_visitor *v,
+                        uint64_t *read, struct error *err);
 
 /* Bytes of input consumed so far, and the file's name. */
 uint64_t record_reader_bytes(const struct record_reader *r);

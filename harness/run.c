@@ -1,4 +1,5 @@
 /* run.c - see run.h. */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include "run.h"
 
 #include "image.h"
@@ -7,11 +8,20 @@
 #include "records.h"
 #include "sink.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The records file as the range feed needs it: one descriptor, shared by every worker. */
+struct run_input {
+    int fd; /* -1 for the record feed */
+    uint64_t size;
+};
 
 /* What one run holds while it streams. */
 struct run_ctx {
@@ -19,6 +29,7 @@ struct run_ctx {
     struct strategy_state *state;
     struct run_stats *stats;
     struct memsampler *sampler; /* NULL when not sampling */
+    struct run_input input;
 };
 
 static uint64_t minor_faults_of_self(void)
@@ -26,6 +37,16 @@ static uint64_t minor_faults_of_self(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (uint64_t)ru.ru_minflt;
+}
+
+/* CPU seconds (user + system) of the calling thread so far: the parent's own work, without
+ * worker threads or the memory sampler's thread. */
+static double cpu_of_this_thread(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 /* No workers: the parent reaches the model through the same hooks a worker would. */
@@ -119,6 +140,11 @@ static int plan_exec(const struct run_ctx *run, struct exec_plan *x, struct erro
     return 0;
 }
 
+static uint64_t range_bytes_of(const struct run_options *opt)
+{
+    return opt->range_bytes ? opt->range_bytes : RANGE_BYTES_DEFAULT;
+}
+
 static int stream_through_pool(struct run_ctx *run, struct record_reader *reader, struct sink *sink,
                                struct error *err)
 {
@@ -131,7 +157,14 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
                               .before_fork = run->sampler ? pause_sampler : NULL,
                               .after_fork = run->sampler ? resume_sampler : NULL,
                               .fork_arg = run->sampler,
-                              .inherit_fd = -1};
+                              .inherit_fd = -1,
+                              .feed = stats->feed == RUN_FEED_RANGES ? POOL_FEED_RANGES
+                                                                     : POOL_FEED_RECORDS,
+                              .input_fd = run->input.fd,
+                              .input_name = opt->input_path,
+                              .input_size = run->input.size,
+                              .range_bytes = range_bytes_of(opt),
+                              .field_limit = opt->field_limit};
     struct exec_plan plan;
     if (opt->start_exec && opt->strategy->kind == STRATEGY_PROCESSES) {
         if (plan_exec(run, &plan, err) != 0)
@@ -175,14 +208,64 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
     memcpy(stats->worker_minor_faults, ps.worker_minor_faults, sizeof ps.worker_minor_faults);
     stats->major_faults = ps.major_faults;
     stats->worker_cpu_seconds = ps.user_seconds + ps.system_seconds;
+    if (stats->feed == RUN_FEED_RANGES)
+        stats->bytes = ps.input_bytes;
     return rc;
+}
+
+/* Which feed: the one asked for, or ranges for a regular file and records otherwise (a pipe
+ * or standard input cannot be cut into ranges). The range feed opens the input once: its
+ * descriptor goes to every worker. */
+static enum run_result choose_feed(struct run_ctx *run, struct error *err)
+{
+    const struct run_options *opt = run->opt;
+    struct stat st;
+    bool is_stdin = strcmp(opt->input_path, "-") == 0;
+    int fd = is_stdin ? -1 : open(opt->input_path, O_RDONLY | O_CLOEXEC);
+    if (!is_stdin && fd < 0) {
+        error_errno(err, "%s: cannot open", opt->input_path);
+        return RUN_BAD_INPUT;
+    }
+    bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    run->stats->feed = opt->feed != RUN_FEED_AUTO ? opt->feed
+                       : regular                  ? RUN_FEED_RANGES
+                                                  : RUN_FEED_RECORDS;
+    if (run->stats->feed == RUN_FEED_RANGES && !regular) {
+        if (fd >= 0)
+            close(fd);
+        error_set(err,
+                  "%s: --feed ranges needs a regular file (a pipe or standard input cannot be "
+                  "cut into byte ranges); use --feed records",
+                  is_stdin ? "<stdin>" : opt->input_path);
+        return RUN_BAD_INPUT;
+    }
+    if (run->stats->feed == RUN_FEED_RANGES) {
+        run->input = (struct run_input){.fd = fd, .size = (uint64_t)st.st_size};
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    return RUN_OK;
+}
+
+/* The records reader: for the range feed it only checks the header, on the workers' own
+ * descriptor (so that they read the very file that was checked). */
+static struct record_reader *open_reader(const struct run_ctx *run, struct error *err)
+{
+    const struct run_options *opt = run->opt;
+    if (run->input.fd >= 0)
+        return record_reader_open_fd_range(run->input.fd, opt->input_path, 0, run->input.size, 1,
+                                           opt->field_limit, err);
+    return record_reader_open(opt->input_path, opt->field_limit, err);
 }
 
 static enum run_result stream(struct run_ctx *run, struct error *err)
 {
     const struct run_options *opt = run->opt;
     struct run_stats *stats = run->stats;
-    struct record_reader *reader = record_reader_open(opt->input_path, opt->field_limit, err);
+    bool in_process = opt->strategy->kind == STRATEGY_IN_PROCESS;
+    if (!in_process && choose_feed(run, err) != RUN_OK)
+        return RUN_BAD_INPUT;
+    struct record_reader *reader = open_reader(run, err);
     if (reader == NULL)
         return RUN_BAD_INPUT;
     struct sink sink;
@@ -190,10 +273,10 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
         record_reader_close(reader);
         return RUN_BAD_INPUT;
     }
-    double started = now_seconds();
-    int rc = opt->strategy->kind == STRATEGY_IN_PROCESS
-                 ? stream_in_process(run, reader, &sink, err)
-                 : stream_through_pool(run, reader, &sink, err);
+    double started = now_seconds(), cpu_started = cpu_of_this_thread();
+    int rc = in_process ? stream_in_process(run, reader, &sink, err)
+                        : stream_through_pool(run, reader, &sink, err);
+    stats->parent_cpu_seconds = cpu_of_this_thread() - cpu_started;
     /* An interrupted run keeps what it has: every result line written is a whole chunk's. */
     struct error commit_err;
     if (rc == 0)
@@ -207,7 +290,8 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
     stats->checksum = sink.sum.sum;
     stats->rejected = sink.rejected;
     stats->failed = sink.failed;
-    stats->bytes = record_reader_bytes(reader);
+    if (stats->feed != RUN_FEED_RANGES)
+        stats->bytes = record_reader_bytes(reader);
     record_reader_close(reader);
     return rc == 0 ? RUN_OK : RUN_FAILED;
 }
@@ -265,6 +349,11 @@ static int check_memory(const struct run_options *opt, const struct spec *spec,
                      own_copies ? " or fewer workers" : "");
 }
 
+const char *run_feed_name(enum run_feed feed)
+{
+    return feed == RUN_FEED_RANGES ? "ranges" : feed == RUN_FEED_RECORDS ? "records" : "none";
+}
+
 const char *run_start_name(const struct run_options *opt)
 {
     switch (opt->strategy->kind) {
@@ -302,7 +391,7 @@ enum run_result run(const struct run_options *opt, struct run_stats *stats, stru
         spec_free(&spec);
         return RUN_BAD_INPUT;
     }
-    struct run_ctx run = {.opt = opt, .stats = stats};
+    struct run_ctx run = {.opt = opt, .stats = stats, .input = {.fd = -1}};
     if (opt->sample_ms) {
         unsigned columns = opt->strategy->kind == STRATEGY_PROCESSES ? opt->workers : 0;
         run.sampler = memsampler_start(opt->sample_ms, opt->timeline_path, columns, err);
@@ -312,6 +401,8 @@ enum run_result run(const struct run_options *opt, struct run_stats *stats, stru
         }
     }
     enum run_result rc = prepare_and_stream(&run, &spec, err);
+    if (run.input.fd >= 0)
+        close(run.input.fd);
     struct error sampler_err;
     if (run.sampler && memsampler_stop(run.sampler, &stats->mem, &sampler_err) != 0 &&
         rc == RUN_OK) {
@@ -368,8 +459,10 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     uint64_t uss = stats->mem.workers ? stats->mem.uss_worker_peak_max : stats->mem.uss_parent_peak;
     summary_str(sm, "strategy", opt->strategy->name);
     summary_str(sm, "start", run_start_name(opt));
+    summary_str(sm, "feed", run_feed_name(stats->feed));
     summary_u64(sm, "workers", stats->workers);
-    summary_u64(sm, "chunk", stats->workers ? opt->chunk : 0);
+    summary_u64(sm, "chunk", stats->feed == RUN_FEED_RECORDS ? opt->chunk : 0);
+    summary_u64(sm, "range_bytes", stats->feed == RUN_FEED_RANGES ? range_bytes_of(opt) : 0);
     summary_u64(sm, "touch", opt->touch);
     summary_u64(sm, "rows", stats->rows);
     summary_u64(sm, "rejected", stats->rejected);
@@ -406,6 +499,13 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     summary_u64(sm, "minor_faults", stats->minor_faults);
     summary_u64(sm, "major_faults", stats->major_faults);
     summary_f64(sm, "worker_cpu_s", stats->worker_cpu_seconds);
+    summary_f64(sm, "parent_cpu_s", stats->parent_cpu_seconds);
+    summary_f64(sm, "sampler_cpu_s", stats->mem.cpu_seconds);
+    uint64_t records = stats->rows + stats->rejected + stats->failed;
+    summary_f64(sm, "cpu_us_per_record",
+                records ? (stats->parent_cpu_seconds + stats->worker_cpu_seconds) * 1e6 /
+                              (double)records
+                        : NAN);
     summary_str(sm, "uss_workers_mb", per_worker_uss(stats, list, sizeof list));
     summary_str(sm, "minor_faults_workers", per_worker_faults(stats, list, sizeof list));
     summary_u64(sm, "mem_samples", stats->mem.samples);

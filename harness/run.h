@@ -17,15 +17,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* How records reach the workers (pool.h): chosen by the input's kind unless asked for. */
+enum run_feed {
+    RUN_FEED_AUTO,    /* ranges for a regular file, records for a pipe or standard input */
+    RUN_FEED_RECORDS, /* the parent parses and ships records */
+    RUN_FEED_RANGES,  /* the parent plans byte ranges; workers read and parse them */
+};
+
+#define RANGE_BYTES_DEFAULT (1u << 20)
+
 struct run_options {
     const char *spec_path;
     const char *input_path;
     const char *output_path; /* NULL: no results file */
     const struct strategy *strategy;
     size_t field_limit;
-    uint64_t limit;            /* records to process at most; 0 means all */
-    unsigned workers;          /* for strategies with workers */
-    unsigned chunk;            /* records per task */
+    uint64_t limit;   /* records to process at most; 0 means all */
+    unsigned workers; /* for strategies with workers */
+    unsigned chunk;   /* records per task (record feed) */
+    enum run_feed feed;
+    uint64_t range_bytes;      /* bytes per task, about (range feed); 0: RANGE_BYTES_DEFAULT */
     bool touch;                /* classify writes a visit counter to every model entry it reads */
     bool start_exec;           /* worker processes are exec'd, not only forked (--start exec) */
     const char *scratch_dir;   /* where strategies may write files; NULL: $TMPDIR or /tmp */
@@ -56,6 +67,8 @@ struct run_stats {
     uint64_t minor_faults, major_faults; /* of the workers (serial: of the parent, streaming) */
     uint64_t worker_minor_faults[64];    /* each worker's (the first 64) */
     double worker_cpu_seconds;
+    double parent_cpu_seconds; /* the parent's CPU while streaming (build and prepare apart) */
+    enum run_feed feed;        /* the feed used (RUN_FEED_AUTO: no workers, no feed) */
 };
 
 enum run_result {
@@ -66,6 +79,9 @@ enum run_result {
 
 /* What the summary's `start` says: fork or exec for worker processes, thread, or none. */
 const char *run_start_name(const struct run_options *opt);
+
+/* What the summary's `feed` says: records, ranges, or none (no workers). */
+const char *run_feed_name(enum run_feed feed);
 
 /* Refuse, before anything is built or measured, options that cannot work together (a
  * strategy that needs fork, with --start exec). Returns 0, or -1 with err saying why. */

@@ -67,6 +67,11 @@ void sink_rejected(struct sink *s, const struct rejection *rej)
                 rej->reason);
 }
 
+void sink_rejected_count(struct sink *s, uint64_t n)
+{
+    s->rejected += n;
+}
+
 void sink_failed(struct sink *s, uint64_t line, const char *reason)
 {
     if (s->failed++ < REJECTIONS_SHOWN)

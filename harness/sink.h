@@ -44,6 +44,10 @@ int sink_chunk(struct sink *s, uint64_t count, uint64_t sum, const char *lines, 
 /* Count a rejected record, printing the first REJECTIONS_SHOWN as "FILE:LINE: reason". */
 void sink_rejected(struct sink *s, const struct rejection *rej);
 
+/* Count n rejected records that are not to be printed (a range's rejections past the ones
+ * its worker sent one by one: by then REJECTIONS_SHOWN have been printed). */
+void sink_rejected_count(struct sink *s, uint64_t n);
+
 /* Count a record that could not be classified (its chunk kept killing workers), printing
  * the first REJECTIONS_SHOWN as "FILE:LINE: failed: reason". */
 void sink_failed(struct sink *s, uint64_t line, const char *reason);

@@ -67,18 +67,30 @@ uint64_t split_planner_offset(const struct split_planner *p)
     return p->start;
 }
 
-/* Count the line ends (LF, CRLF, lone CR) from counted up to byte to, which is in buf. */
+/* How many times c occurs in b[0, n), by memchr: records are many bytes per line end. */
+static uint64_t count_byte(const char *b, size_t n, char c)
+{
+    uint64_t count = 0;
+    for (const char *p = b, *end = b + n; (p = memchr(p, c, (size_t)(end - p))) != NULL; p++)
+        count++;
+    return count;
+}
+
+/* Count the line ends (LF, CRLF, lone CR) from counted up to byte to, which is in buf: every
+ * CR and every LF, less the LFs that follow a CR. */
 static void count_to(struct split_planner *p, uint64_t to)
 {
-    const unsigned char *b = (const unsigned char *)p->buf + (p->counted - p->buf_off);
+    const char *b = p->buf + (p->counted - p->buf_off);
     size_t n = (size_t)(to - p->counted);
-    uint64_t lines = 0;
-    unsigned cr = p->after_cr;
-    for (size_t i = 0; i < n; i++) {
-        lines += (b[i] == '\r') | ((b[i] == '\n') & !cr);
-        cr = b[i] == '\r';
-    }
-    p->after_cr = cr;
+    if (n == 0)
+        return;
+    uint64_t lines = count_byte(b, n, '\n');
+    if (p->after_cr && b[0] == '\n')
+        lines--;
+    for (const char *cr = b, *end = b + n; (cr = memchr(cr, '\r', (size_t)(end - cr))) != NULL;
+         cr++)
+        lines += 1 - (cr + 1 < end && cr[1] == '\n');
+    p->after_cr = b[n - 1] == '\r';
     p->lines += lines;
     p->counted = to;
 }

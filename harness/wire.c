@@ -2,6 +2,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,6 +32,13 @@ void task_add_record(struct buf *b, const struct record *rec)
         p += len[i] + 1;
     }
     b->len += total;
+}
+
+void task_add_range(struct buf *b, size_t start, const struct range_body *r)
+{
+    buf_append(b, r, sizeof *r);
+    uint32_t magic = RANGE_MAGIC;
+    memcpy(b->data + start + offsetof(struct task_header, magic), &magic, sizeof magic);
 }
 
 void task_end(struct buf *b, size_t start, size_t payload_len, uint32_t records)

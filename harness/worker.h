@@ -15,6 +15,11 @@ struct worker_config {
     const struct strategy *strategy;
     struct strategy_state *state;
     bool want_lines; /* send the result lines back, not only their checksum */
+    /* The range feed: the input the worker reads its ranges from (pread: one descriptor may
+     * serve every worker), its name for messages, and the field limit; input_fd -1 without. */
+    int input_fd;
+    const char *input_name;
+    size_t field_limit;
 };
 
 /* Serve tasks from task_fd until it ends, writing a result per task to result_fd. Returns 0

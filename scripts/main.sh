@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build the release preset, generate the default
-# dataset once (cached in datasets/cache/), run the comparison (workers started by fork and by
-# exec), the model-size, copy-on-write and chunk-size series, sharebench-mpi over 1, 2 and 4
-# ranks, the Google Benchmark targets, draw every figure and write REPORT.md.
+# dataset once (cached in datasets/cache/), run the comparison (both feeds with workers
+# started by fork, the range feed with workers started by exec), runs pinned to 1 and 2 cores
+# (taskset) that check the CPU-based projection, the model-size, copy-on-write and chunk-size
+# series, sharebench-mpi over 1, 2 and 4 ranks (and over simulated nodes, as root), the Google
+# Benchmark targets, draw every figure and write REPORT.md.
 # Everything measured lands in results/ (CSV and JSON: the report's sources).
 #
 # usage: scripts/main.sh [--quick]
@@ -18,7 +20,8 @@ while [ $# -gt 0 ]; do
     *) echo "main.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
-if [ $quick = 1 ]; then rows=200000 repeat=1 slow_limit=5000; else rows=1000000 repeat=3 slow_limit=20000; fi
+if [ $quick = 1 ]; then rows=200000 repeat=1 slow_limit=5000 pin_limit=50000
+else rows=1000000 repeat=3 slow_limit=20000 pin_limit=300000; fi
 
 started=$(date +%s)
 step() { printf '\n== [%3d s] %s\n' "$(( $(date +%s) - started ))" "$*"; }
@@ -54,9 +57,30 @@ mkdir -p "$res"
   echo '```'
 } >"$res/dataset.txt"
 
-step "comparison: every strategy, workers 1,2,4, started by fork and by exec, $repeat repeat(s)"
+step "comparison: every strategy, both feeds, workers 1,2,4, started by fork, $repeat repeat(s)"
 "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat "$repeat" \
-  --start fork,exec --serialize-limit "$slow_limit" --out "$res/compare.csv"
+  --feed records,ranges --serialize-limit "$slow_limit" --out "$res/compare.csv"
+
+step "comparison: the strategies that can, workers started by exec, range feed"
+"$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat "$repeat" \
+  --start exec --serialize-limit "$slow_limit" --out "$res/compare-exec.csv"
+
+step "pinned to 1 and 2 cores (taskset): the check of the CPU projection, $pin_limit records"
+rm -f "$res/pinned.jsonl"
+for r in $(seq 1 "$repeat"); do
+  for cores in 0 0,1; do
+    n=$(( ${#cores} / 2 + 1 ))
+    for run in serial global_fork:records global_fork:ranges shared_arrays:records \
+      shared_arrays:ranges threads:records threads:ranges; do
+      strategy=${run%:*} feed=records
+      [ "$run" = "$strategy" ] || feed=${run#*:}
+      taskset -c "$cores" "$sb" run --spec "$spec" --input "$data" --strategy "$strategy" \
+        --workers 2 --feed "$feed" --limit "$pin_limit" --no-baseline --json |
+        tail -n 1 | sed "s/^{/{\"cores\":$n,/" >>"$res/pinned.jsonl"
+      echo "[$r/$repeat] $n core(s) $strategy $feed: $(tail -n 1 "$res/pinned.jsonl" | grep -o '"rows_per_s":[0-9.e+]*')"
+    done
+  done
+done
 
 step "copy-on-write: global_fork and shared_arrays, 4 workers, with and without --touch"
 "$sb" compare --spec "$spec" --input "$data" --strategies global_fork,shared_arrays \
@@ -94,6 +118,13 @@ if [ -x "$mpi" ] && command -v mpirun >/dev/null; then
   done
 else
   step "MPI: skipped (no sharebench-mpi or mpirun; apt-get install openmpi-bin libopenmpi-dev)"
+fi
+rm -f "$res/mpi_nodes.jsonl"
+if [ $quick = 0 ] && scripts/mpi-nodes --check >/dev/null 2>&1; then
+  step "MPI on simulated nodes: 1, 2, 4 nodes x 1, 2 ranks per node, both strategies"
+  scripts/mpi-nodes-series --input "$data" --spec "$spec" --repeat 1 "$res/mpi_nodes.jsonl"
+else
+  step "MPI on simulated nodes: skipped ($([ $quick = 1 ] && echo '--quick' || scripts/mpi-nodes --check 2>&1 | tail -n 1))"
 fi
 
 step "Google Benchmark targets"

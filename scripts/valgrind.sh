@@ -7,17 +7,21 @@ cd "$(dirname "$0")/.."
 sb=build/release/harness/sharebench
 conf=tests/conformance
 failed=0
-# Every strategy with forked workers, then those that can have exec'd ones.
+# Every strategy with forked workers (range feed, the default for a file), then those that
+# can have exec'd ones, then the record feed.
 for run in $("$sb" list | awk '{print $1}') shared_arrays:exec mapped_file:exec \
-  per_task_serialize:exec per_worker_copy:exec; do
-  strategy=${run%:*}
+  per_task_serialize:exec per_worker_copy:exec global_fork/records shared_arrays:exec/records; do
+  feed=ranges
+  case "$run" in */records) feed=records ;; esac
+  strategy=${run%/*} strategy=${strategy%:*}
   start=fork
-  [ "$run" = "$strategy" ] || start=exec
+  case "$run" in *:exec*) start=exec ;; esac
   set +e
   valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     "$sb" run --spec "$conf/spec-small.csv" --input "$conf/records-small.csv" \
-    --strategy "$strategy" --workers 2 --chunk 512 --no-baseline --start "$start" \
+    --strategy "$strategy" --workers 2 --chunk 512 --range-bytes 64K --feed "$feed" \
+    --no-baseline --start "$start" \
     --output /tmp/sharebench-valgrind-$$.csv >/tmp/sharebench-valgrind-$$.out 2>/tmp/sharebench-valgrind-$$.err
   rc=$?
   set -e

@@ -83,12 +83,24 @@ assert obj["checksum"] == "bf882334fc882df9", obj
 PY
 
 # Pool runs report their workers, chunk size, setup time and bytes shipped.
-run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy registry --workers 3 --chunk 100
+run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy registry --workers 3 --chunk 100 \
+  --feed records
 expect_eq "registry exit" 0 "$rc"
 expect_eq "registry workers" 3 "$(summary_value workers)"
 expect_eq "registry chunk" 100 "$(summary_value chunk)"
 expect_eq "registry chunks" 20 "$(summary_value chunks)"
 expect_eq "registry bytes_shipped (16-byte handles)" 320 "$(summary_value bytes_shipped)"
+# In the range feed a task is a range of about --range-bytes: the handle goes with each.
+run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy registry --workers 3 \
+  --range-bytes 4K
+size=$(stat -c %s "$tiny_records")
+expect_eq "registry ranges: feed" ranges "$(summary_value feed)"
+expect_eq "registry ranges: range_bytes" 4096 "$(summary_value range_bytes)"
+expect_eq "registry ranges: chunk" 0 "$(summary_value chunk)"
+chunks=$(summary_value chunks)
+[ "$chunks" -ge $((size / 4096 - size / 4096 / 10)) ] && [ "$chunks" -le $((size / 4096 + 1)) ] ||
+  fail "registry ranges: $chunks ranges of about 4096 bytes over $size bytes"
+expect_eq "registry ranges: bytes_shipped (16-byte handles)" $((16 * chunks)) "$(summary_value bytes_shipped)"
 [ -n "$(summary_value setup_seconds)" ] || fail "summary lacks setup_seconds="
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --output "$WORK/serial-results.csv"
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy global_fork --workers 2 --output "$WORK/pool-results.csv"

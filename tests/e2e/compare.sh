@@ -12,12 +12,13 @@ results="$WORK/results.csv"
 rm -f "$results"
 run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
   --strategies serial,global_fork,shared_arrays,per_worker_copy --workers 1,2 --chunk 7,256 \
-  --repeat 2 --touch-both --timelines "$WORK/timelines" --out "$results"
+  --feed records,ranges --repeat 2 --touch-both --timelines "$WORK/timelines" --out "$results"
 expect_eq "compare exit" 0 "$rc"
 [ -f "$results" ] || fail "no results file"
 [ ! -e "$results.partial" ] || fail "the partial file was left"
-# serial: 1 config; 3 others x 2 workers x 2 chunks = 12; x2 touch = 26; x2 repeats = 52 rows.
-expect_eq "rows" 53 "$(wc -l <"$results")"
+# serial: 1 config; 3 others x 2 workers x (2 chunks in the record feed + the range feed) = 18;
+# x2 touch = 38; x2 repeats = 76 rows.
+expect_eq "rows" 77 "$(wc -l <"$results")"
 expect_contains "table" "$(cat "$WORK/out")" "rows/s median"
 python3 - "$results" <<'PY' || fail "results file content"
 import csv, sys
@@ -29,9 +30,11 @@ assert all(r["exit_status"] == "0" for r in rows)
 assert {r["checksum"] for r in rows} == {"ab820bfec220a09b"}, {r["checksum"] for r in rows}
 assert {r["rows"] for r in rows} == {"5001"} and {r["rejected"] for r in rows} == {"3"}
 assert {r["touch"] for r in rows} == {"0", "1"}
+assert {r["feed"] for r in rows} == {"none", "records", "ranges"}
+assert all((r["chunk"] == "0") == (r["feed"] != "records") for r in rows)
 assert all(float(r["model_copies"]) > 0.5 for r in rows), [r["model_copies"] for r in rows]
 PY
-ls "$WORK/timelines" | grep -q 'shared_arrays-w2-c7-t1-r2.csv' || fail "timelines not kept"
+ls "$WORK/timelines" | grep -q 'shared_arrays-records-w2-c7-t1-r2.csv' || fail "timelines not kept"
 gnuplot >/dev/null 2>"$WORK/gp.err" <<GP ||
 set terminal dumb
 set datafile separator ','
@@ -42,11 +45,15 @@ GP
 
 # per_task_serialize over a large input would ship gigabytes: refused, with the way out.
 "$SHAREBENCH" gen --spec "$SPECS/default.csv" --rows 200000 --quiet --output "$WORK/big.csv"
-run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies per_task_serialize \
-  --workers 1 --repeat 1 --out "$WORK/refused.csv"
-expect_eq "refused exit" 2 "$rc"
-expect_contains "refusal" "$err" "--serialize-limit"
-[ ! -e "$WORK/refused.csv" ] && [ ! -e "$WORK/refused.csv.partial" ] || fail "refused run wrote files"
+rm -f "$WORK/refused.csv" "$WORK/refused.csv.partial"
+for feed in "records" "ranges --range-bytes 64K"; do
+  # shellcheck disable=SC2086 # the feed and its size are two words
+  run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies per_task_serialize \
+    --workers 1 --repeat 1 --feed $feed --out "$WORK/refused.csv"
+  expect_eq "refused exit ($feed)" 2 "$rc"
+  expect_contains "refusal ($feed)" "$err" "--serialize-limit"
+  [ ! -e "$WORK/refused.csv" ] && [ ! -e "$WORK/refused.csv.partial" ] || fail "refused run wrote files"
+done
 run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies per_task_serialize \
   --workers 1 --repeat 1 --serialize-limit 300 --sample-ms 50 --out "$WORK/limited.csv"
 expect_eq "limited exit" 0 "$rc"

@@ -19,7 +19,8 @@ run_mpi() { # NP ARGS...
   local np=$1
   shift
   set +e
-  timeout 120 mpirun --oversubscribe -np "$np" "$MPI_BIN" "$@" >"$WORK/out" 2>"$WORK/err"
+  # mpirun forwards standard input to rank 0: keep it away from the loops reading theirs
+  timeout 120 mpirun --oversubscribe -np "$np" "$MPI_BIN" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
   rc=$?
   set -e
   out=$(cat "$WORK/out")

@@ -157,8 +157,10 @@ kill_case() { # STRATEGY WHEN VICTIM: kill rank 3 (node 127.0.0.3), or its node'
     fi
     sleep 0.02
   done
+  # Stopped first, so that it dies exactly there and not a moment later. For the daemon, rank 3
+  # is stopped too: the job must not finish in the moment before its node is lost.
+  [ -n "$pid" ] && kill -STOP "$pid" 2>/dev/null
   [ "$victim" = rank ] || pid=$(ps -o ppid= -p "$pid" | tr -d ' ')
-  # Stopped first, so that it dies exactly there and not a moment later.
   if [ -n "$pid" ] && kill -STOP "$pid" 2>/dev/null; then
     sleep 0.3
     kill -KILL "$pid"

@@ -11,8 +11,16 @@ mkdir -p "$WORK/res"
 
 run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
   --strategies serial,global_fork,per_worker_copy --workers 1,2 --repeat 3 \
-  --out "$WORK/res/compare.csv"
+  --feed records,ranges --out "$WORK/res/compare.csv"
 expect_eq "compare exit" 0 "$rc"
+# Runs pinned to 1 and 2 cores, as the main job makes them, for the projection's check.
+for cores in 0 0,1; do
+  for feed in records ranges; do
+    taskset -c "$cores" "$SHAREBENCH" run --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
+      --strategy global_fork --workers 2 --feed "$feed" --no-baseline --json 2>/dev/null |
+      tail -n 1 | sed "s/^{/{\"cores\":$(( ${#cores} / 2 + 1 )),/" >>"$WORK/res/pinned.jsonl"
+  done
+done
 python3 "$REPORT" "$WORK/res" --report "$WORK/REPORT.md" --figures "$WORK/fig" >/dev/null ||
   fail "the report generator failed"
 for f in throughput memory setup; do
@@ -25,12 +33,13 @@ report = open(sys.argv[2]).read()
 def cell(vals, digits):
     f = lambda v: f"{v:,.{digits}f}"
     return f"{f(statistics.median(vals))} ({f(min(vals))}-{f(max(vals))})"
+ranges = [r for r in rows if r["feed"] in ("ranges", "none")]
 for s in ["global_fork", "per_worker_copy"]:
-    speed = [cell([float(r["rows_per_s"]) for r in rows if r["strategy"] == s and r["workers"] == w], 0)
+    speed = [cell([float(r["rows_per_s"]) for r in ranges if r["strategy"] == s and r["workers"] == w], 0)
              for w in ["1", "2"]]
     line = f"| {s} | {speed[0]} | {speed[1]} |"
     assert line in report, line
-    copies = [cell([float(r["model_copies"]) for r in rows if r["strategy"] == s and r["workers"] == w], 2)
+    copies = [cell([float(r["model_copies"]) for r in ranges if r["strategy"] == s and r["workers"] == w], 2)
               for w in ["1", "2"]]
     line = f"| {s} | {copies[0]} | {copies[1]} |"
     assert line in report, line
@@ -38,5 +47,25 @@ assert "## 3. Throughput and memory vs model size\n\nNot measured in this run" i
 assert "## 7. What fork() costs" in report and "no bench_fork.json" in report
 assert "![Throughput vs workers](plots/figures/throughput.png)" in report
 assert "**per_worker_copy pays memory linearly:**" in report
+# The rule for "faster" is stated, and section 10's verdicts follow it (recomputed here).
+assert "ranges do not overlap" in report
+def vals(feed, s, w, key="rows_per_s"):
+    return [float(r[key]) for r in rows if r["feed"] == feed and r["strategy"] == s and r["workers"] == w]
+a, b = vals("ranges", "global_fork", "2"), vals("records", "global_fork", "2")
+want = "faster" if min(a) > max(b) else "slower" if max(a) < min(b) else "equal within noise"
+line = f"| global_fork | 2 | {cell(b, 0)} | {cell(a, 0)} | {want} |"
+assert line in report, line
+# The projection: min(1/p, N/(p + w + m)) from the unpinned 2-worker runs' CPU per record.
+def per_record(r, key):
+    return float(r[key]) / (int(r["rows"]) + int(r["rejected"]) + int(r["failed"]))
+for feed in ["records", "ranges"]:
+    rs = [r for r in rows if r["feed"] == feed and r["strategy"] == "global_fork" and r["workers"] == "2"]
+    p = statistics.median(per_record(r, "parent_cpu_s") for r in rs)
+    w = statistics.median(per_record(r, "worker_cpu_s") for r in rs)
+    m = statistics.median(per_record(r, "sampler_cpu_s") for r in rs)
+    one, four = min(1 / p, 1 / (p + w + m)), min(1 / p, 4 / (p + w + m))
+    head = f"| global_fork | {feed} | {p * 1e6:,.2f} | {w * 1e6:,.2f} | {one:,.0f} |"
+    assert head in report, head
+    assert f"| {four:,.0f} |" in report, four
 PY
 finish

@@ -61,8 +61,8 @@ for strategy in shared_arrays mapped_file per_task_serialize per_worker_copy; do
 done
 
 # An exec'd worker inherits nothing but what is passed: its open descriptors are standard
-# input, output and error, its two pipe ends, and the strategy's own (shared_arrays: the memfd)
-# - not the results file, the timeline or the input the parent holds open.
+# input, output and error, its two pipe ends, the input it reads its ranges from, and the
+# strategy's own (shared_arrays: the memfd) - not the results file or the timeline.
 big="$WORK/big.csv"
 [ -s "$big" ] || "$SHAREBENCH" gen --spec "$spec" --rows 400000 --seed 5 --quiet --output "$big"
 for strategy in mapped_file shared_arrays; do
@@ -80,8 +80,8 @@ for strategy in mapped_file shared_arrays; do
     sleep 0.05
   done
   wait "$parent" || fail "$strategy: the run behind the descriptor check failed"
-  want=5
-  [ "$strategy" = shared_arrays ] && want=6
+  want=6
+  [ "$strategy" = shared_arrays ] && want=7
   [ -n "$fds" ] || fail "$strategy: no exec'd worker seen"
   expect_eq "$strategy exec'd worker's descriptors ($fds)" "$want" "$(wc -w <<<"$fds")"
 done

@@ -52,11 +52,15 @@ static void end_child(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
+/* Where dirty_private keeps its block: an optimizer may drop a write to memory nobody reads
+ * again (it did at -O2), so the block must stay reachable. */
+static char *volatile kept;
+
 static void dirty_private(void *arg)
 {
     (void)arg;
-    char *p = malloc(SIZE);
-    memset(p, 0x5a, SIZE); /* every page written: private, dirty, resident */
+    kept = malloc(SIZE);
+    memset(kept, 0x5a, SIZE); /* every page written: private, dirty, resident */
 }
 
 static void test_private_memory_is_uss(void **state)
