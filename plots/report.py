@@ -445,7 +445,8 @@ def section_mpi(res, out):
     nodes = sorted({r["nodes"] for r in runs})
     out.append(
         "`mpirun -np N sharebench-mpi --strategy S`: every rank reads and classifies its own byte "
-        "range of the input (cut on record boundaries by quote parity), and the counts and "
+        "range of the input (rank 0 plans the ranges with the range feed's exact planner and "
+        "scatters them), and the counts and "
         "checksums are reduced to rank 0. Memory per node = the ranks' PSS growth over the step "
         "that shares the model, summed per node, in copies of the flat image; node PSS = all the "
         f"ranks' PSS on the node. Measured on {', '.join(str(n) for n in nodes)} node(s) (this "
@@ -497,6 +498,12 @@ def section_feeds(fork_rows, out):
         "share = parent CPU / (parent + workers) CPU, the parent's own thread while streaming "
         "(the memory sampler's thread is reported apart, `sampler_cpu_s`). Medians (min-max). "
         f"Verdicts follow the report's rule: {RULE} Source: `compare.csv`.\n")
+    out.append(
+        "Where the input's pages go: both feeds read the file with read or pread into small "
+        "buffers (the parent's planner too), never through a mapping. The file's pages then sit "
+        "in the kernel's page cache, which belongs to no process and so is in nobody's PSS; "
+        "`pss_file_mb` holds only what processes map (the binary, libraries, mapped_file's "
+        "image). So model_copies compare across feeds: no input page is counted as model.\n")
     workers = sorted({int(r["workers"]) for r in rngs})
     body = []
     for s in sorted({r["strategy"] for r in rngs}, key=order_key):

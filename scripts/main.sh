@@ -88,7 +88,7 @@ step "copy-on-write: global_fork and shared_arrays, 4 workers, with and without 
 
 step "chunk sizes: per_task_serialize against global_fork, 2 workers"
 "$sb" compare --spec "$spec" --input "$data" --strategies per_task_serialize,global_fork \
-  --workers 2 --chunk 32,128,512,2048 --repeat "$repeat" --serialize-limit 2000 \
+  --workers 2 --feed records --chunk 32,128,512,2048 --repeat "$repeat" --serialize-limit 2000 \
   --out "$res/chunks.csv"
 
 step "model sizes, 2 workers"
