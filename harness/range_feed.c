@@ -63,9 +63,22 @@ static struct slot *slot_of(const struct range_feed *f, uint64_t seq)
     return &f->slots[seq % f->window];
 }
 
+/* With --limit N, ranges past the Nth record are read and thrown away: plan only as far as
+ * the records still wanted are likely to reach, by the bytes per record committed so far
+ * (before the first commit, two ranges ahead). */
+static bool limit_reached_ahead(const struct range_feed *f)
+{
+    uint64_t ahead_bytes = split_planner_offset(f->planner) - f->committed_bytes;
+    if (f->committed_records == 0 || f->committed_bytes == 0)
+        return f->next_seq - f->commit_seq >= 2;
+    double ahead = (double)ahead_bytes * (double)f->committed_records / (double)f->committed_bytes;
+    return (double)f->committed_records + ahead >= (double)f->limit;
+}
+
 bool range_feed_can_plan(const struct range_feed *f)
 {
-    return !f->planned_all && f->next_seq - f->commit_seq < f->window;
+    return !f->planned_all && f->next_seq - f->commit_seq < f->window &&
+           (f->limit == 0 || !limit_reached_ahead(f));
 }
 
 int range_feed_next(struct range_feed *f, struct range_body *body, uint64_t *seq, struct error *err)
