@@ -126,8 +126,12 @@ static void drop_after(struct range_feed *f, uint64_t last)
  * counted are counted. */
 static void commit_rejections(const struct slot *s, struct sink *sink)
 {
-    const char *p = s->text.data + s->result.lines_len, *end = s->text.data + s->result.text_len;
     uint64_t shown = 0;
+    if (s->result.text_len <= s->result.lines_len) { /* none sent (and maybe no text at all) */
+        sink_rejected_count(sink, s->result.rejected);
+        return;
+    }
+    const char *p = s->text.data + s->result.lines_len, *end = s->text.data + s->result.text_len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         struct rejection rej = {.line = strtoull(p, NULL, 10)};
