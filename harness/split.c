@@ -205,12 +205,39 @@ static uint64_t scan_block(struct split_planner *p, uint64_t target)
     return cut;
 }
 
+/* Where the first row starts: the first byte that is not a line end (empty lines before the
+ * header are skipped by the reader). The first range must hold that row, the header, which
+ * only a range starting at byte 0 checks. */
+static int first_row_start(const struct split_planner *p, uint64_t *at, struct error *err)
+{
+    char block[4096];
+    for (uint64_t off = 0; off < p->size;) {
+        ssize_t n = pread(p->fd, block, sizeof block, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? error_errno(err, "read at byte %llu", (unsigned long long)off) : 0;
+        for (ssize_t i = 0; i < n; i++)
+            if (!is_line_end(block[i])) {
+                *at = off + (uint64_t)i;
+                return 0;
+            }
+        off += (uint64_t)n;
+    }
+    *at = p->size;
+    return 0;
+}
+
 int split_planner_next(struct split_planner *p, uint64_t until, struct split_range *r,
                        struct error *err)
 {
     if (p->start >= p->size)
         return 0;
-    uint64_t target = until > p->start ? until : p->start + 1, cut = 0;
+    uint64_t target = until > p->start ? until : p->start + 1, cut = 0, header = 0;
+    if (p->start == 0 && first_row_start(p, &header, err) != 0)
+        return -1;
+    if (target < header + 1)
+        target = header + 1;
     if (target >= p->size)
         cut = p->size; /* the last range: nothing after it needs the scan */
     while (cut == 0) {

@@ -209,6 +209,8 @@ static void test_split_edges(void **state)
     check_all_splits(HEADER "\n1,a,FR,1,x", strlen(HEADER) + 11, 64, 2);
     check_all_splits(HEADER "\n", strlen(HEADER) + 1, 64, 1);
     check_all_splits(HEADER, strlen(HEADER), 8, 1);
+    /* Empty lines before the header: the first range must still hold the header. */
+    check_all_splits("\r\n\r" HEADER "\n1,a,FR,1,x\n", strlen(HEADER) + 15, 16, 1);
 }
 
 /* Malformed quoting of every kind (a stray quote in an unquoted field, a byte after a closing
