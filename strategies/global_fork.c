@@ -8,7 +8,8 @@
  *   long as nobody writes. The catch is "as long as nobody writes": any write to a page of the
  *   model, in parent or worker (a reference count, an allocator's bookkeeping next to an
  *   object, a lazily filled cache), copies that page into the writer. Python's reference
- *   counts do exactly that, which is why `--touch` (a later issue) exists.
+ *   counts do exactly that; `--touch` (classify writes a counter into every entry it reads)
+ *   makes the C workers do the same, to measure it.
  * When to use it: a Unix-only program that forks its workers after building the model, where
  *   the model is truly read-only. It is the fastest and simplest answer, and the most fragile:
  *   the coupling is invisible (the worker code reads a global it did not receive), and it

@@ -1,7 +1,7 @@
 /* mapped_file.c - the model's flat image written once to a file, mapped read-only by every
  * worker.
  *
- * What it does: the parent writes the flat image (harness/image.h) straight from the spec into
+ * What it does: the parent writes the flat image (harness/workload/image.h) straight from the spec into
  *   a temporary file beside its final name, then renames it into place: rename is atomic, so
  *   no process ever sees half an image under the final name. Each worker maps the file
  *   PROT_READ and MAP_SHARED, checks it and compiles its rules, exactly as shared_arrays

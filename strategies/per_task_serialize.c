@@ -1,7 +1,7 @@
 /* per_task_serialize.c - the whole model serialized into every task, rebuilt for each.
  *
  * What it does: for every chunk, the parent serializes the model afresh (its flat image,
- *   harness/image.h) and sends those bytes ahead of the records. The worker checks them
+ *   harness/workload/image.h) and sends those bytes ahead of the records. The worker checks them
  *   (magic, version, bounds: a corrupt payload is an error, never a crash), rebuilds the
  *   native pointer-rich model from them (hash table, one allocation per token, regcomp),
  *   classifies the chunk, and frees it all.

@@ -143,7 +143,7 @@ static int registry_resolve(void *ctx, const void *payload, size_t len, struct c
                          sizeof(uuid_t), len);
     uuid_t id;
     memcpy(id, payload, sizeof id);
-    const struct model *m;
+    const struct model *m = NULL; /* set by a successful lookup */
     if (registry_lookup(s->registry, id, &m, err) != 0)
         return -1;
     model_classifier(m, out);

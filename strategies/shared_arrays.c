@@ -1,6 +1,6 @@
 /* shared_arrays.c - the model as one flat image in shared memory, mapped read-only.
  *
- * What it does: the parent writes the model's flat image (harness/image.h: offsets, no
+ * What it does: the parent writes the model's flat image (harness/workload/image.h: offsets, no
  *   pointers) into an anonymous memory file (memfd_create), seals the file against writes,
  *   and maps it MAP_SHARED and PROT_READ before forking. Every worker sees the same physical
  *   pages. The image is written straight from the spec: flattening an already built

@@ -5,7 +5,7 @@ An idiom (sbpy/idioms/) decides only how a worker reaches the model. It returns 
 function each chunk is given to, and optionally a Pool initializer with its arguments, an
 object every task carries (to count bytes shipped) and a teardown. Everything else is here,
 the same for all idioms, so comparing two idioms compares how they share, not how they read
-or send records (as harness/pool.c does for the C strategies).
+or send records (as harness/pool/pool.c does for the C strategies).
 """
 import functools
 import multiprocessing

@@ -45,7 +45,7 @@ class Spec(NamedTuple):
 
 
 def pattern_outside_subset(pattern):
-    """Why pattern is outside WORKLOAD.md's subset (the C check, harness/spec.c), or None."""
+    """Why pattern is outside WORKLOAD.md's subset (the C check, harness/workload/spec.c), or None."""
     if len(pattern) > PATTERN_MAX:
         return "longer than 256 bytes"
     plus, after_quantifier, bracket_start, i = 0, False, None, 0
@@ -150,7 +150,7 @@ GLIBC_ERRORS = [
 
 def required_literal(pattern):
     """A run of characters every match of pattern contains ("" if none is found), to test
-    with `in` before running the regex: most subjects cannot match (harness/literal.c does
+    with `in` before running the regex: most subjects cannot match (harness/workload/literal.c does
     the same for C). Conservative: only literals outside any group, in a pattern without a
     top-level '|', and not under a quantifier."""
     runs, run, depth, i = [], [], 0, 0

@@ -11,7 +11,7 @@ When to use it: when global_fork's speed is right but its hidden coupling is not
   can be swapped for a test double, and its state is never reached from outside. It breaks
   the same way under spawn and forkserver: a spawned worker imports the module afresh, with
   no state.
-C counterpart: strategies/module_state.c (the "bayes" module of strategies/bayes_module.c).
+C counterpart: strategies/module_state.c (the "bayes" module of strategies/common/bayes_module.c).
 Model: either; default "objects".
 """
 import importlib

@@ -3,7 +3,7 @@
  * The cluster-scale counterpart of strategy.h, for sharebench-mpi. Ranks are separate
  * processes started by mpirun, on one node or many: nothing is inherited (as with
  * --start exec), and only MPI moves bytes between nodes. Both strategies hand every rank the
- * model's flat image (harness/image.h: offsets, no pointers, valid at any address); they
+ * model's flat image (harness/workload/image.h: offsets, no pointers, valid at any address); they
  * differ in how many copies of it a node holds.
  *
  *   share(spec, env, out)   collective over every rank: afterwards out->image is this rank's

@@ -51,7 +51,7 @@ struct csv_stream *csv_stream_open(const char *path, size_t field_limit, struct 
 
 /* Read rows from length bytes of path starting at offset, the first of them on line
  * first_line (the rest of the file is not read): one process's share of a file split by
- * byte ranges (harness/split.h). */
+ * byte ranges (harness/io/split.h). */
 struct csv_stream *csv_stream_open_range(const char *path, uint64_t offset, uint64_t length,
                                          uint64_t first_line, size_t field_limit,
                                          struct error *err);

@@ -1,4 +1,4 @@
-/* common.c - hooks that several strategies share word for word (see strategy.h). */
+/* hooks.c - hooks that several strategies share word for word (see strategy.h). */
 #include "strategy.h"
 
 #include "image.h"

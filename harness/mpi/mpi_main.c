@@ -7,7 +7,7 @@
  * The steps, all ranks in step:
  *   1. load the spec, open the input (every rank: files are on a shared path on a cluster);
  *   2. share the model as the strategy says (mpi_strategy.h) and compile the rules;
- *   3. split the input into byte ranges on record boundaries (harness/split.h): rank 0 plans
+ *   3. split the input into byte ranges on record boundaries (harness/io/split.h): rank 0 plans
  *      them in one pass at memchr speed, exact for any input, and scatters them;
  *   4. classify the range; results, rejections and the checksum are reduced to rank 0, which
  *      prints the summary line (the same keys as `sharebench run`, plus memory per node).
