@@ -89,6 +89,7 @@ const struct strategy strategy_per_task_serialize = {
     .name = "per_task_serialize",
     .summary = "every task carries the whole model, rebuilt by the worker (pickling a method)",
     .kind = STRATEGY_PROCESSES,
+    .model_per_task = true,
     .prepare = per_task_serialize_prepare,
     .payload = per_task_serialize_payload,
     .resolve = per_task_serialize_resolve,

@@ -49,6 +49,7 @@ const struct strategy strategy_per_worker_copy = {
     .name = "per_worker_copy",
     .summary = "each worker builds its own model from the spec at start (Pool initializer)",
     .kind = STRATEGY_PROCESSES,
+    .model_per_worker = true,
     .prepare = per_worker_copy_prepare,
     .attach = per_worker_copy_attach,
     .resolve = strategy_resolve_native,

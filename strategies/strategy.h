@@ -67,6 +67,9 @@ struct strategy {
     const char *name;
     const char *summary; /* one line, for `sharebench list` */
     enum strategy_kind kind;
+    /* What the harness must know to size, budget and label a run; the hooks say the rest. */
+    bool model_per_worker; /* every worker builds its own copy: memory grows with workers */
+    bool model_per_task;   /* the model travels with every task: cost grows with tasks */
 
     int (*prepare)(struct model_source *source, struct strategy_state **state, struct error *err);
     int (*payload)(struct strategy_state *state, uint64_t seq, struct buf *out, struct error *err);

@@ -275,12 +275,12 @@ static uint64_t estimate_records(const char *path)
     return lines ? (uint64_t)((double)st.st_size / ((double)n / (double)lines)) : 0;
 }
 
-/* per_task_serialize ships the model once per chunk: refuse what would take hours. */
+/* A strategy that ships the model with every task: refuse what would take hours. */
 static int check_serialize_budget(const struct compare_args *a, const struct config *c,
                                   const struct spec *spec, uint64_t records,
                                   double bytes_per_record)
 {
-    if (strcmp(c->strategy->name, "per_task_serialize") != 0)
+    if (!c->strategy->model_per_task)
         return 0;
     uint64_t used = c->limit && c->limit < records ? c->limit : records;
     double tasks = c->feed == RUN_FEED_RANGES
@@ -290,11 +290,11 @@ static int check_serialize_budget(const struct compare_args *a, const struct con
     if (shipped <= (double)SERIALIZE_BUDGET)
         return 0;
     return cli_usage_error("compare",
-                           "per_task_serialize (%s feed) on about %llu records would ship "
+                           "%s (%s feed) on about %llu records would ship "
                            "about %.0f GB (the whole %.0f MB model with every task); give "
                            "--serialize-limit N (or --limit N), e.g. --serialize-limit 20000",
-                           run_feed_name(c->feed), (unsigned long long)used, shipped / 1e9,
-                           (double)image_size_for_spec(spec) / 1e6);
+                           c->strategy->name, run_feed_name(c->feed), (unsigned long long)used,
+                           shipped / 1e9, (double)image_size_for_spec(spec) / 1e6);
 }
 
 /* Does this configuration exist? Serial has one (no workers, no feed, no chunks); chunks
@@ -329,7 +329,7 @@ static unsigned build_configs(const struct compare_args *a, struct config *confi
                             const struct strategy *st = a->strategies[s];
                             if (!config_exists(st, e == 1, feeds[f], f, w, k))
                                 continue;
-                            bool slow = strcmp(st->name, "per_task_serialize") == 0;
+                            bool slow = st->model_per_task;
                             bool serial = st->kind == STRATEGY_IN_PROCESS;
                             configs[n++] = (struct config){
                                 .strategy = st,

@@ -331,13 +331,13 @@ static uint64_t memory_available(void)
     return (uint64_t)kb * 1024;
 }
 
-/* Refuse, before building anything, a model this machine cannot hold: one copy for every
- * strategy, one per worker for per_worker_copy (each builds its own). */
+/* Refuse, before building anything, a model this machine cannot hold: one copy, or one per
+ * worker for a strategy whose workers each build their own. */
 static int check_memory(const struct run_options *opt, const struct spec *spec,
                         const struct run_stats *stats, struct error *err)
 {
     uint64_t avail = memory_available();
-    bool own_copies = strcmp(opt->strategy->name, "per_worker_copy") == 0;
+    bool own_copies = opt->strategy->model_per_worker;
     double need = (double)stats->model_bytes * (own_copies ? opt->workers : 1);
     if (avail == 0 || need <= (double)avail)
         return 0;
