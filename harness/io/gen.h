@@ -1,4 +1,4 @@
-/* gen.h - the records generator (WORKLOAD.md section 3).
+/* gen.h - the records generator (docs/WORKLOAD.md section 3).
  *
  * Writes a records file for a spec: `id,user,country,amount,text` with unique ids, text drawn
  * from a Zipf-like distribution over token indices 0 .. 1.25 V (so some words are unknown to

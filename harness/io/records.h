@@ -1,4 +1,4 @@
-/* records.h - the workload's input records (WORKLOAD.md section 3 and 5), read and checked.
+/* records.h - the workload's input records (docs/WORKLOAD.md sections 3, 5), read and checked.
  *
  * A record reader opens a CSV file, checks its header (`id,user,country,amount,text`, exactly;
  * anything else refuses the file), then hands out one record at a time, or a rejection that
@@ -85,7 +85,7 @@ const char *record_reader_name(const struct record_reader *r);
 
 void record_reader_close(struct record_reader *r);
 
-/* Check a row against WORKLOAD.md section 5. Returns 0 and fills rec when valid; otherwise
+/* Check a row against docs/WORKLOAD.md section 5. Returns 0 and fills rec when valid; otherwise
  * fills rej. Exposed for tests. */
 int record_from_row(const struct csv_row *row, struct record *rec, struct rejection *rej);
 

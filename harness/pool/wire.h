@@ -48,7 +48,7 @@ struct result_header {
     uint32_t status; /* enum result_status */
     uint64_t seq;
     uint64_t count;     /* results in this chunk */
-    uint64_t sum;       /* their checksum (WORKLOAD.md section 5) */
+    uint64_t sum;       /* their checksum (docs/WORKLOAD.md section 5) */
     uint64_t records;   /* records read: results + rejected */
     uint64_t rejected;  /* of them, rejected (a range's; the parent rejects a chunk's) */
     uint64_t lines_len; /* the first lines_len bytes of the text are result lines */

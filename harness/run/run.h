@@ -1,9 +1,9 @@
 /* run.h - one run: spec -> model -> strategy -> records -> results -> summary.
  *
- * The order is fixed and the same for every strategy (DESIGN.md, "Data flows one way"): the
- * strategy prepares (building the model if it needs the parent's copy), the workers start,
- * the records stream through classify, the results gather into the checksum (and a results
- * file), and the run reports.
+ * The order is fixed and the same for every strategy (docs/DESIGN.md section 3): the strategy
+ * prepares (building the model if it needs the parent's copy), the workers start, the records
+ * stream through classify, the results gather into the checksum (and a results file), and the
+ * run reports.
  */
 #ifndef SHAREBENCH_RUN_H
 #define SHAREBENCH_RUN_H

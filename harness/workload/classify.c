@@ -1,4 +1,4 @@
-/* classify.c - see classify.h and WORKLOAD.md section 4. */
+/* classify.c - see classify.h and docs/WORKLOAD.md section 4. */
 #include "classify.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* classify.h - classify(record) over any form of the model (WORKLOAD.md section 4).
+/* classify.h - classify(record) over any form of the model (docs/WORKLOAD.md section 4).
  *
  * A worker may reach the model as the native pointer-rich structure or as a view of the flat
  * image; both fill a `struct classifier`, and classify() runs the same code over either, so
@@ -68,7 +68,7 @@ struct classifier {
     void *visit_arg;
 };
 
-/* WORKLOAD.md section 4 over any table: rules, then priors plus the weights of each word. */
+/* docs/WORKLOAD.md section 4 over any table: rules, then priors plus the weights of each word. */
 void classify_by_table(const struct classifier *c, const struct record *rec, struct result *out);
 
 /* Classify rec with c. */

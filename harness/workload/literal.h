@@ -3,7 +3,7 @@
  * regexec() is general and slow; most subjects cannot match at all. If every string that
  * matches `(^| )zzqx( |$)` contains "zzqx", a memmem() that finds no "zzqx" proves there is
  * no match, and the regex need not run (grep does the same). The analysis reads the POSIX ERE
- * subset of WORKLOAD.md and is conservative: on anything it does not understand it answers
+ * subset of docs/WORKLOAD.md and is conservative: on anything it does not understand it answers
  * "no literal", which only costs speed, never a wrong answer.
  */
 #ifndef SHAREBENCH_LITERAL_H

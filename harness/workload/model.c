@@ -1,4 +1,4 @@
-/* model.c - see model.h and WORKLOAD.md section 2. */
+/* model.c - see model.h and docs/WORKLOAD.md section 2. */
 #include "model.h"
 
 #include "workload.h"

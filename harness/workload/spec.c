@@ -73,7 +73,7 @@ static int parse_setting(struct spec_parse *p, unsigned flag, uint64_t min, uint
 #define PATTERN_MAX      256
 #define PATTERN_PLUS_MAX 8
 
-/* Why pattern is outside the subset WORKLOAD.md section 1 allows, or NULL. Besides being
+/* Why pattern is outside the subset docs/WORKLOAD.md section 1 allows, or NULL. Besides being
  * portable, the subset keeps regcomp's work bounded: glibc compiles "x+" as "xx*", so
  * stacked or many '+' and intervals multiply the compiled pattern (a fuzzer found a 135-byte
  * spec whose rule took regcomp past 4 GB). */

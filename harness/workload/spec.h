@@ -1,4 +1,4 @@
-/* spec.h - the model spec (WORKLOAD.md section 1): a small CSV of key,value lines.
+/* spec.h - the model spec (docs/WORKLOAD.md section 1): a small CSV of key,value lines.
  *
  *   seed,42
  *   vocab,200000

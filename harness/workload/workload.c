@@ -1,4 +1,4 @@
-/* workload.c - see workload.h and WORKLOAD.md. */
+/* workload.c - see workload.h and docs/WORKLOAD.md. */
 #include "workload.h"
 
 #include <stdio.h>

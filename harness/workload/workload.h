@@ -1,4 +1,4 @@
-/* workload.h - the arithmetic of the sharebench workload (WORKLOAD.md sections 2 and 5).
+/* workload.h - the arithmetic of the sharebench workload (docs/WORKLOAD.md sections 2 and 5).
  *
  * Everything here is pure: the same inputs give the same bits on every machine, provided the
  * code is compiled without floating-point contraction (-ffp-contract=off). These are the

@@ -24,7 +24,7 @@ expect_eq "run exit" 0 "$rc"
 expect_eq "every generated record is valid" $rows "$(summary_value rows)"
 expect_eq "no rejections" 0 "$(summary_value rejected)"
 
-# The variety the workload asks for (WORKLOAD.md section 3).
+# The variety the workload asks for (docs/WORKLOAD.md section 3).
 grep -q '""' "$WORK/a.csv" || fail "no doubled quotes"
 grep -q ',"' "$WORK/a.csv" || fail "no quoted fields"
 python3 - "$WORK/a.csv" "$WORK/results.csv" <<'PY' || fail "generated data lacks variety"

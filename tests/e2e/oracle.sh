@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sharebench against an independent implementation of WORKLOAD.md (tests/reference/
+# sharebench against an independent implementation of docs/WORKLOAD.md (tests/reference/
 # workload.py: Python's csv and re, no shared code): generated files of several kinds, with
 # LF and CRLF line ends and rules that exercise ., $, brackets and alternation, must give the
 # same results, rejected and checksum.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent implementation of the sharebench workload (WORKLOAD.md), as a test oracle.
+"""An independent implementation of the sharebench workload (docs/WORKLOAD.md), as a test oracle.
 
 It shares no code and no method with the C harness: records are read with Python's csv
 module, rules run on Python's re (translated to POSIX semantics), and a word is mapped to its

@@ -1,4 +1,4 @@
-/* test_spec.c - every rule of WORKLOAD.md section 1: good specs load, each bad one is refused
+/* test_spec.c - every rule of docs/WORKLOAD.md section 1: good specs load, each bad one is refused
  * with a message naming the line. */
 /* cmocka.h needs these first. */
 // clang-format off

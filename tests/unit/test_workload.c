@@ -1,4 +1,4 @@
-/* test_workload.c - the known answers of WORKLOAD.md section 6, and classify on a tiny model. */
+/* test_workload.c - docs/WORKLOAD.md section 6's known answers; classify on a tiny model. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>

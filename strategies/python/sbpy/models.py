@@ -1,4 +1,4 @@
-"""The classifier in three shapes, all giving the same results (WORKLOAD.md section 4).
+"""The classifier in three shapes, all giving the same results (docs/WORKLOAD.md section 4).
 
 - ObjectModel ("objects"): a dict token -> tuple of K floats. The natural Python form and
   the pointer-rich one: 200,000 tokens are about 3.4 million objects (a str, a tuple and 16

@@ -1,4 +1,4 @@
-"""The records file (WORKLOAD.md sections 3 and 5): rows, their lines, and why a row is rejected.
+"""The records file (docs/WORKLOAD.md sections 3, 5): rows, their lines, why a row is rejected.
 
 This reader gives exactly what the C harness's reader (libcsv in strict mode, harness/
 csv_stream.c and records.c) gives, rejection lines and reasons included, so the two can be

@@ -1,4 +1,4 @@
-"""The model spec (WORKLOAD.md section 1), checked line by line with the C harness's messages.
+"""The model spec (docs/WORKLOAD.md section 1), checked line by line with the C harness's messages.
 
     seed,42
     vocab,200000
@@ -45,7 +45,7 @@ class Spec(NamedTuple):
 
 
 def pattern_outside_subset(pattern):
-    """Why pattern is outside WORKLOAD.md's subset (the C check, harness/workload/spec.c), or None."""
+    """Why pattern is outside docs/WORKLOAD.md's subset, or None (as harness/workload/spec.c)."""
     if len(pattern) > PATTERN_MAX:
         return "longer than 256 bytes"
     plus, after_quantifier, bracket_start, i = 0, False, None, 0

@@ -1,4 +1,4 @@
-"""The workload contract's arithmetic (WORKLOAD.md sections 2 and 5), vectorised with numpy.
+"""The workload contract's arithmetic (docs/WORKLOAD.md sections 2 and 5), vectorised with numpy.
 
 Everything here is integer arithmetic modulo 2^64 and double-precision IEEE arithmetic in a
 fixed order, so it gives the C harness's numbers bit for bit. numpy's uint64 arrays wrap on
@@ -91,7 +91,7 @@ def piece_keys(pieces):
 
 
 def result_line(record_id, class_index, score):
-    """The result line of WORKLOAD.md section 5: id,class,score with %.17g."""
+    """The result line of docs/WORKLOAD.md section 5: id,class,score with %.17g."""
     return "%d,%d,%.17g" % (record_id, class_index, score)
 
 
