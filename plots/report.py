@@ -65,6 +65,12 @@ def order_key(strategy):
     return ORDER.index(strategy) if strategy in ORDER else len(ORDER)
 
 
+def drawn(rows):
+    """The strategies in rows as gnuplot's list, serial first (the scripts skip word 1 where
+    serial has no workers): a strategy unknown to ORDER and style.gp is drawn too."""
+    return " ".join(["serial"] + sorted({r["strategy"] for r in rows} - {"serial"}, key=order_key))
+
+
 def fmt(v, digits=0):
     if v != v:
         return "n/a"
@@ -235,7 +241,7 @@ def section_throughput(rows, res, figdir, plots, out):
     out.append(table(["strategy"] + [f"{w} workers" for w in workers], body) + "\n")
     if plots:
         gnuplot("throughput.gp", os.path.join(figdir, "throughput"),
-                data=os.path.join(res, "agg-main.csv"), serial_rows=serial)
+                data=os.path.join(res, "agg-main.csv"), serial_rows=serial, strategies=drawn(rows))
         out.append("![Throughput vs workers](plots/figures/throughput.png)\n")
 
 
@@ -255,7 +261,8 @@ def section_memory(rows, res, figdir, plots, out):
                "Source: `compare.csv`.\n")
     out.append(table(["strategy"] + [f"{w} workers" for w in workers], body) + "\n")
     if plots:
-        gnuplot("memory.gp", os.path.join(figdir, "memory"), data=os.path.join(res, "agg-main.csv"))
+        gnuplot("memory.gp", os.path.join(figdir, "memory"), data=os.path.join(res, "agg-main.csv"),
+                strategies=drawn(rows))
         out.append("![Memory vs workers](plots/figures/memory.png)\n")
 
 
@@ -292,7 +299,8 @@ def section_sizes(res, figdir, plots, out):
                f"Source: `sizes-*.csv`.{note}\n")
     out.append(table(["strategy"] + [f"{fmt(num(mb), 1)} MB model" for mb in sizes], body) + "\n")
     if plots:
-        gnuplot("sizes.gp", os.path.join(figdir, "sizes"), data=agg, workers=int(workers[0]))
+        gnuplot("sizes.gp", os.path.join(figdir, "sizes"), data=agg, workers=int(workers[0]),
+                strategies=drawn(rows))
         out.append("![Model size](plots/figures/sizes.png)\n")
 
 

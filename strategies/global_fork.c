@@ -51,6 +51,7 @@ const struct strategy strategy_global_fork = {
     .name = "global_fork",
     .summary = "a global set before fork(); workers read it copy-on-write",
     .kind = STRATEGY_PROCESSES,
+    .model_shared = true,
     .prepare = global_fork_prepare,
     .resolve = global_fork_resolve,
     .teardown = global_fork_teardown,

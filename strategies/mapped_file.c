@@ -150,6 +150,7 @@ const struct strategy strategy_mapped_file = {
     .name = "mapped_file",
     .summary = "a flat image of the model written once to a file, mapped read-only (np.memmap)",
     .kind = STRATEGY_PROCESSES,
+    .model_shared = true,
     .prepare = mapped_file_prepare,
     .attach = strategy_attach_image,
     .resolve = strategy_resolve_image,

@@ -59,6 +59,7 @@ const struct strategy strategy_module_state = {
     .name = "module_state",
     .summary = "the model hidden in a module behind init(spec)/classify(record), found by name",
     .kind = STRATEGY_PROCESSES,
+    .model_shared = true,
     .prepare = module_state_prepare,
     .resolve = module_state_resolve,
     .teardown = module_state_teardown,

@@ -160,6 +160,7 @@ const struct strategy strategy_registry = {
     .name = "registry",
     .summary = "tasks carry a 16-byte UUID handle, resolved in the registry workers inherited",
     .kind = STRATEGY_PROCESSES,
+    .model_shared = true,
     .prepare = registry_prepare,
     .payload = registry_payload,
     .resolve = registry_resolve,

@@ -15,6 +15,7 @@ const struct strategy strategy_serial = {
     .name = "serial",
     .summary = "no workers: the parent classifies every record (the reference checksum)",
     .kind = STRATEGY_IN_PROCESS,
+    .model_shared = true,
     .prepare = strategy_prepare_parent_model,
     .resolve = strategy_resolve_native,
 };

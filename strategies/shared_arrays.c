@@ -123,6 +123,7 @@ const struct strategy strategy_shared_arrays = {
     .name = "shared_arrays",
     .summary = "a flat image of the model in sealed shared memory (memfd), mapped read-only",
     .kind = STRATEGY_PROCESSES,
+    .model_shared = true,
     .prepare = shared_arrays_prepare,
     .attach = strategy_attach_image,
     .resolve = strategy_resolve_image,

@@ -70,6 +70,7 @@ struct strategy {
     /* What the harness must know to size, budget and label a run; the hooks say the rest. */
     bool model_per_worker; /* every worker builds its own copy: memory grows with workers */
     bool model_per_task;   /* the model travels with every task: cost grows with tasks */
+    bool model_shared;     /* the run holds one copy, whatever the workers (check holds it to) */
 
     int (*prepare)(struct model_source *source, struct strategy_state **state, struct error *err);
     int (*payload)(struct strategy_state *state, uint64_t seq, struct buf *out, struct error *err);
@@ -128,15 +129,10 @@ extern const struct strategy *const strategy_table[];
 /* The strategy called name, or NULL. */
 const struct strategy *strategy_find(const char *name);
 
-/* The strategies, one per file. */
-extern const struct strategy strategy_serial;
-extern const struct strategy strategy_global_fork;
-extern const struct strategy strategy_module_state;
-extern const struct strategy strategy_registry;
-extern const struct strategy strategy_shared_arrays;
-extern const struct strategy strategy_mapped_file;
-extern const struct strategy strategy_per_task_serialize;
-extern const struct strategy strategy_per_worker_copy;
-extern const struct strategy strategy_threads;
+/* The strategies, one per file: strategy_serial, strategy_global_fork, ... as listed in
+ * strategies.def. */
+#define STRATEGY(name) extern const struct strategy strategy_##name;
+#include "strategies.def"
+#undef STRATEGY
 
 #endif

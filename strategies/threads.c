@@ -18,6 +18,7 @@ const struct strategy strategy_threads = {
     .name = "threads",
     .summary = "worker threads share one pointer to the model (the ceiling)",
     .kind = STRATEGY_THREADS,
+    .model_shared = true,
     .prepare = strategy_prepare_parent_model,
     .resolve = strategy_resolve_native, /* the pointer every thread shares */
 };

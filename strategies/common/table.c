@@ -1,18 +1,12 @@
-/* table.c - the one place that knows every strategy by name. */
+/* table.c - every strategy, found by name: the table is the list in strategies.def. */
 #include "strategy.h"
 
 #include <string.h>
 
 const struct strategy *const strategy_table[] = {
-    &strategy_serial,
-    &strategy_global_fork,
-    &strategy_module_state,
-    &strategy_registry,
-    &strategy_shared_arrays,
-    &strategy_mapped_file,
-    &strategy_per_task_serialize,
-    &strategy_per_worker_copy,
-    &strategy_threads,
+#define STRATEGY(name) &strategy_##name,
+#include "strategies.def"
+#undef STRATEGY
     NULL,
 };
 
