@@ -4,6 +4,7 @@
  *   sharebench run   classify a records file with one strategy and print the summary
  *   sharebench compare  the matrix of strategies x workers x chunks, repeated, as one CSV
  *   sharebench list  the strategies, one line each
+ *   sharebench check  grade one strategy against the conformance cases (the autograder)
  *   sharebench worker  one exec-started worker (the pool runs it, for --start exec)
  */
 #include "cli.h"
@@ -20,6 +21,7 @@ static const struct {
     {"run", cmd_run, "classify a records file with one strategy; print the summary"},
     {"compare", cmd_compare, "run strategies x workers x chunks, repeated; write a results CSV"},
     {"list", cmd_list, "list the sharing strategies"},
+    {"check", cmd_check, "grade a strategy: conformance, exec, a killed worker, memory"},
     {"worker", cmd_worker, "(internal) one worker of a pool started with --start exec"},
 };
 

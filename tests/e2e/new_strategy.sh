@@ -3,8 +3,8 @@
 # template and registers it with one line, and nothing else needs an edit. Checked in a copy of
 # the source tree (the repository itself is left alone), with only the documented steps:
 # scaffold, configure with plain CMake, build. The new strategy must then be listed by
-# `sharebench list` and have its per-strategy tests in ctest; the template itself must stay out
-# of the build. Bad names are refused, and
+# `sharebench list`, have its per-strategy tests in ctest, and fail `sharebench check` with the
+# step to write next; the template itself must stay out of the build. Bad names are refused, and
 # the plot style draws a strategy it does not know.
 # usage: new_strategy.sh SOURCE_DIR C_COMPILER WORK
 set -eu
@@ -55,9 +55,23 @@ SB="$build/harness/sharebench"
 grep -q "^my_first " "$WORK/list" || fail "sharebench list does not show my_first"
 grep -q "^template " "$WORK/list" && fail "sharebench list shows the template"
 ctest --test-dir "$build" -N >"$WORK/tests"
-for t in conformance_my_first conformance_exec_my_first; do
+for t in conformance_my_first conformance_exec_my_first check_my_first; do
   grep -q " $t\$" "$WORK/tests" || fail "ctest has no test $t"
 done
+
+# The autograder fails it, at the first run, with the step to write first.
+set +e
+timeout 300 "$SB" check --strategy my_first >"$WORK/check.out" 2>&1
+rc=$?
+set -e
+cat "$WORK/check.out"
+expect_eq "check of a fresh scaffold: exit" 1 "$rc"
+check_out=$(cat "$WORK/check.out")
+expect_contains "check: the first run fails" "$check_out" \
+  "FAIL  conformance  records-tiny.csv workers=1 feed=records chunk=256 start=fork: expected exit 0"
+expect_contains "check: says what to write first" "$check_out" \
+  "my_first: step 1 of 6 in strategies/my_first.c: write my_first_prepare"
+expect_contains "check: stops there" "$check_out" "STOP  the first run failed"
 
 # The plot style gives a strategy it does not know the default look.
 look=$(cd "$copy" && gnuplot -e "load 'plots/style.gp'; print lt_of('my_first')" 2>&1)
