@@ -29,7 +29,8 @@ static void run_help(void)
            "                      [--range-bytes SIZE] [--json] [--limit N]\n"
            "                      [--field-limit SIZE] [--touch] [--sample-ms MS]\n"
            "                      [--timeline FILE] [--baseline-mb MB | --no-baseline]\n"
-           "                      [--start fork|exec] [--scratch-dir DIR]\n\n"
+           "                      [--start fork|exec] [--scratch-dir DIR]\n"
+           "                      [--task-timeout SECONDS]\n\n"
            "Builds the model the spec describes, classifies every record of the input with the\n"
            "strategy, and prints as its last line a summary: strategy= workers= rows= rejected=\n"
            "checksum= seconds= rows_per_s= ... (rows counts results; checksum is the\n"
@@ -64,7 +65,10 @@ static void run_help(void)
            "                      nothing but arguments, environment and descriptors (Python's\n"
            "                      spawn); strategies that need fork refuse it and say why\n"
            "  --scratch-dir DIR   where strategies may write files (mapped_file's image);\n"
-           "                      default $TMPDIR, else /tmp\n\n"
+           "                      default $TMPDIR, else /tmp\n"
+           "  --task-timeout SECONDS  a worker process that holds one task longer than this\n"
+           "                      (stopped, stuck) is killed and replaced, and its tasks sent\n"
+           "                      again (default %d; 0: wait for ever; threads: not applied)\n\n"
            "Setup: setup_seconds = build_s + prepare_s + ready_s (until every worker is set\n"
            "up: its fork or exec, and its own attach, a per-worker build included).\n"
            "Memory: pss_peak_mb is the peak of PSS summed over the parent and its workers;\n"
@@ -75,7 +79,7 @@ static void run_help(void)
            "lives; cpu_us_per_record = (parent_cpu_s + worker_cpu_s) / records read.\n\n"
            "Exit status: 0 success (rejected records included), 1 the run failed,\n"
            "2 bad usage or unusable input (spec or records file).\n",
-           REJECTIONS_SHOWN, online_cpus(), CHUNK_DEFAULT);
+           REJECTIONS_SHOWN, online_cpus(), CHUNK_DEFAULT, TASK_TIMEOUT_DEFAULT);
 }
 
 struct run_args {
@@ -105,6 +109,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                              {"scratch-dir", required_argument, NULL, 'D'},
                                              {"feed", required_argument, NULL, 'f'},
                                              {"range-bytes", required_argument, NULL, 'R'},
+                                             {"task-timeout", required_argument, NULL, 'O'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct run_args){.opt = {.field_limit = FIELD_LIMIT_DEFAULT,
                                    .strategy = &strategy_serial,
@@ -112,6 +117,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                    .chunk = CHUNK_DEFAULT,
                                    .range_bytes = RANGE_BYTES_DEFAULT,
                                    .sample_ms = 20,
+                                   .task_timeout = TASK_TIMEOUT_DEFAULT,
+                                   .progress = isatty(STDERR_FILENO),
                                    .baseline_mb = -1}};
     uint64_t v;
     int c;
@@ -180,6 +187,11 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
         case 'R':
             if (cli_size("run", "range-bytes", optarg, 1, 1ull << 40, &a->opt.range_bytes) != 0)
                 return EXIT_USAGE;
+            break;
+        case 'O':
+            if (cli_count("run", "task-timeout", optarg, 0, 86400, &v) != 0)
+                return EXIT_USAGE;
+            a->opt.task_timeout = (unsigned)v;
             break;
         case 'm':
             if (cli_count("run", "sample-ms", optarg, 0, 60000, &v) != 0)

@@ -260,6 +260,11 @@ static int refill(struct csv_stream *s, struct error *err)
     if (s->remaining != UINT64_MAX)
         s->remaining -= (uint64_t)n;
     s->next_cr = s->next_nul = NULL;
+    if (n == 0 && want > 0 && s->remaining != UINT64_MAX)
+        return error_set(err,
+                         "%s: the file ends at byte %llu, inside the range the run planned "
+                         "(%llu bytes short): it changed while it was being read",
+                         s->name, (unsigned long long)s->offset, (unsigned long long)s->remaining);
     if (n == 0)
         s->eof = true;
     return 0;

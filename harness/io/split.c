@@ -107,7 +107,9 @@ static int load(struct split_planner *p, struct error *err)
         if (n < 0)
             return error_errno(err, "read at byte %llu", (unsigned long long)(p->pos + got));
         if (n == 0)
-            return error_set(err, "the file ended at byte %llu, before its size of %llu bytes",
+            return error_set(err,
+                             "the file ends at byte %llu, before the %llu bytes it had when the "
+                             "run began: it changed while it was being read",
                              (unsigned long long)(p->pos + got), (unsigned long long)p->size);
         got += (size_t)n;
     }

@@ -18,6 +18,7 @@
  */
 #include "cli.h"
 #include "image.h"
+#include "input_id.h"
 #include "memsample.h"
 #include "mpi_strategy.h"
 #include "records.h"
@@ -360,7 +361,7 @@ static void print_summary(const struct mpi_args *a, const struct mpi_env *env,
 /* Steps 2 to 4 (the spec is loaded, the input open). Returns an exit status: a failure
  * before classifying is the input's (a read, its header), one after it the run's. */
 static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const struct spec *spec,
-                     int fd, uint64_t size)
+                     int fd, uint64_t size, const struct input_id *input)
 {
     struct error err = {0};
     struct totals t = {0};
@@ -394,7 +395,8 @@ static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const 
         struct classifier c;
         image_classifier(&view, &rules, &c);
         double t1 = MPI_Wtime();
-        ok = classify_range(reader, a->input_path, &c, &mine, &err) == 0;
+        ok = classify_range(reader, a->input_path, &c, &mine, &err) == 0 &&
+             input_id_check(a->input_path, input, &err) == 0;
         double mine_s = MPI_Wtime() - t1;
         MPI_Reduce(&mine_s, &t.seconds, 1, MPI_DOUBLE, MPI_MAX, 0, env->world);
         ok = all_ok(env, ok, &err);
@@ -425,6 +427,8 @@ static int run_mpi(const struct mpi_args *a, const struct mpi_env *env)
         spec_free(&spec);
         return EXIT_USAGE;
     }
+    struct input_id input;
+    input_id_take(a->input_path, &input);
     int fd = open(a->input_path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     ok = fd >= 0 && fstat(fd, &st) == 0;
@@ -432,7 +436,7 @@ static int run_mpi(const struct mpi_args *a, const struct mpi_env *env)
         error_errno(&err, "%s: cannot open", a->input_path);
     int status = EXIT_USAGE;
     if (all_ok(env, ok, &err))
-        status = run_ranks(a, env, &spec, fd, (uint64_t)st.st_size);
+        status = run_ranks(a, env, &spec, fd, (uint64_t)st.st_size, &input);
     if (fd >= 0)
         close(fd);
     spec_free(&spec);

@@ -11,7 +11,8 @@
  * worker reaches the model differs.
  *
  * Workers are forked processes (exec'd or not), or threads for STRATEGY_THREADS, running the
- * same loop. A worker process that dies is replaced and its chunks sent again.
+ * same loop. A worker process that dies or stalls is replaced and its chunks sent again.
+ * pool.c holds the core loop; pool_private.h says where the rest lives.
  */
 #ifndef SHAREBENCH_POOL_H
 #define SHAREBENCH_POOL_H
@@ -40,6 +41,10 @@ struct pool_options {
     unsigned in_flight; /* tasks waiting per worker at most; 0 means POOL_IN_FLIGHT */
     bool want_lines;    /* results file wanted: workers send result lines back */
     uint64_t limit;     /* records to read at most; 0 means all */
+    /* A worker process that holds its oldest task longer than this many seconds (stopped,
+     * stuck) is killed and replaced, and its tasks sent again; 0: wait for ever. Threads
+     * cannot be killed alone: for them it does not apply. */
+    double task_timeout;
     /* Told of every chunk's result as it arrives (tests use it); may be NULL. */
     void (*on_chunk)(void *arg, uint64_t seq, uint64_t count, uint64_t sum);
     void *on_chunk_arg;

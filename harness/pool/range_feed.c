@@ -88,9 +88,13 @@ int range_feed_next(struct range_feed *f, struct range_body *body, uint64_t *seq
                   ? 0
                   : split_planner_next(f->planner,
                                        split_planner_offset(f->planner) + f->range_bytes, &r, err);
-    if (got <= 0) {
-        f->planned_all = got == 0;
-        return got;
+    if (got < 0) {
+        struct error why = *err;
+        return error_set(err, "%s: %s", f->name, why.msg);
+    }
+    if (got == 0) {
+        f->planned_all = true;
+        return 0;
     }
     struct slot *s = slot_of(f, f->next_seq);
     s->state = SLOT_SENT;

@@ -2,11 +2,10 @@
 #include "worker.h"
 
 #include "sink.h"
+#include "test_hooks.h"
 #include "wire.h"
 #include "workload.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,21 +33,6 @@ int worker_send_setup_error(int result_fd, const char *message, struct error *er
     return send_error(result_fd, UINT64_MAX, message, err);
 }
 
-/* Test only: SHAREBENCH_TEST_POISON=ID makes a worker that meets the record with that id kill
- * itself, as a crash on a poison record would. Read once per worker; unset, it costs one
- * comparison per record against a flag. */
-static bool poison_on;
-static int64_t poison_id;
-static pthread_once_t poison_once = PTHREAD_ONCE_INIT;
-
-static void read_poison(void)
-{
-    const char *v = getenv("SHAREBENCH_TEST_POISON");
-    poison_on = v != NULL && *v != '\0';
-    if (poison_on)
-        poison_id = strtoll(v, NULL, 10);
-}
-
 /* What a worker gathers from one task. */
 struct task_output {
     struct checksum sum;
@@ -60,8 +44,6 @@ struct task_output {
 static void classify_one(const struct classifier *c, const struct record *rec, bool want_lines,
                          struct task_output *out)
 {
-    if (poison_on && rec->id == poison_id)
-        raise(SIGKILL);
     struct result res;
     classify(c, rec, &res);
     char line[RESULT_LINE_MAX];
@@ -159,6 +141,7 @@ static int serve_task(const struct worker_config *cfg, void *ctx, int result_fd,
     struct error why;
     if (s->resolve(ctx, data, h->payload_len, &c, &why) != 0)
         return send_error(result_fd, h->seq, why.msg, err);
+    test_hooks_wrap(&c);
     out->sum = (struct checksum){0};
     out->records = out->rejected = 0;
     buf_clear(&out->text);
@@ -223,7 +206,6 @@ int worker_serve(const struct worker_config *cfg, int task_fd, int result_fd, st
     const struct strategy *s = cfg->strategy;
     void *ctx = cfg->state;
     struct error why;
-    pthread_once(&poison_once, read_poison); /* once per process: worker threads share it */
     if (s->attach && s->attach(cfg->state, &ctx, &why) != 0) {
         char message[sizeof why.msg + 32];
         snprintf(message, sizeof message, "attach failed: %s", why.msg);

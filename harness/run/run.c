@@ -3,8 +3,10 @@
 #include "run.h"
 
 #include "image.h"
+#include "input_id.h"
 #include "interrupt.h"
 #include "pool.h"
+#include "progress.h"
 #include "records.h"
 #include "sink.h"
 
@@ -30,7 +32,27 @@ struct run_ctx {
     struct run_stats *stats;
     struct memsampler *sampler; /* NULL when not sampling */
     struct run_input input;
+    struct progress progress;
+    struct record_reader *reader; /* while streaming */
+    struct pool *pool;            /* while streaming through one */
+    uint64_t results;             /* results in so far */
 };
+
+/* Input bytes behind the results so far: the parent's reader, or the ranges committed. */
+static uint64_t bytes_so_far(const struct run_ctx *run)
+{
+    if (run->pool && run->input.fd >= 0)
+        return pool_stats(run->pool)->input_bytes;
+    return record_reader_bytes(run->reader);
+}
+
+static void count_results(void *arg, uint64_t seq, uint64_t count, uint64_t sum)
+{
+    struct run_ctx *run = arg;
+    (void)seq, (void)sum;
+    run->results += count;
+    progress_update(&run->progress, run->results, bytes_so_far(run));
+}
 
 static uint64_t minor_faults_of_self(void)
 {
@@ -80,6 +102,8 @@ static int stream_in_process(struct run_ctx *run, struct record_reader *reader, 
             classify(&c, &rec, &res);
             rc = sink_result(sink, &res, err);
         }
+        if ((taken & 4095) == 0)
+            progress_update(&run->progress, taken, record_reader_bytes(reader));
     }
     if (run->sampler)
         memsampler_sample(run->sampler);
@@ -154,6 +178,9 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
                               .chunk = opt->chunk,
                               .want_lines = opt->output_path != NULL,
                               .limit = opt->limit,
+                              .task_timeout = opt->task_timeout,
+                              .on_chunk = opt->progress ? count_results : NULL,
+                              .on_chunk_arg = run,
                               .before_fork = run->sampler ? pause_sampler : NULL,
                               .after_fork = run->sampler ? resume_sampler : NULL,
                               .fork_arg = run->sampler,
@@ -189,7 +216,9 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
         unsigned n = pool_worker_pids(pool, pids, MEMSAMPLE_WORKERS_MAX);
         memsampler_set_workers(run->sampler, pids, n);
     }
+    run->pool = pool;
     int rc = pool_run(pool, reader, sink, err);
+    run->pool = NULL;
     if (run->sampler) {
         memsampler_freeze(run->sampler); /* the peaks end here; the timeline goes on */
     }
@@ -263,6 +292,8 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
     const struct run_options *opt = run->opt;
     struct run_stats *stats = run->stats;
     bool in_process = opt->strategy->kind == STRATEGY_IN_PROCESS;
+    struct input_id input_at_start;
+    input_id_take(opt->input_path, &input_at_start);
     if (!in_process && choose_feed(run, err) != RUN_OK)
         return RUN_BAD_INPUT;
     struct record_reader *reader = open_reader(run, err);
@@ -273,10 +304,15 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
         record_reader_close(reader);
         return RUN_BAD_INPUT;
     }
+    run->reader = reader;
+    progress_start(&run->progress, opt->progress);
     double started = now_seconds(), cpu_started = cpu_of_this_thread();
     int rc = in_process ? stream_in_process(run, reader, &sink, err)
                         : stream_through_pool(run, reader, &sink, err);
     stats->parent_cpu_seconds = cpu_of_this_thread() - cpu_started;
+    progress_end(&run->progress);
+    if (rc == 0)
+        rc = input_id_check(opt->input_path, &input_at_start, err);
     /* An interrupted run keeps what it has: every result line written is a whole chunk's. */
     struct error commit_err;
     if (rc == 0)

@@ -24,7 +24,8 @@ enum run_feed {
     RUN_FEED_RANGES,  /* the parent plans byte ranges; workers read and parse them */
 };
 
-#define RANGE_BYTES_DEFAULT (1u << 20)
+#define RANGE_BYTES_DEFAULT  (1u << 20)
+#define TASK_TIMEOUT_DEFAULT 60 /* seconds a worker may hold one task (run --task-timeout) */
 
 struct run_options {
     const char *spec_path;
@@ -37,6 +38,8 @@ struct run_options {
     unsigned chunk;   /* records per task (record feed) */
     enum run_feed feed;
     uint64_t range_bytes;      /* bytes per task, about (range feed); 0: RANGE_BYTES_DEFAULT */
+    unsigned task_timeout;     /* seconds a worker process may hold one task; 0: no limit */
+    bool progress;             /* show progress on stderr (a terminal) */
     bool touch;                /* classify writes a visit counter to every model entry it reads */
     bool start_exec;           /* worker processes are exec'd, not only forked (--start exec) */
     const char *scratch_dir;   /* where strategies may write files; NULL: $TMPDIR or /tmp */
