@@ -45,7 +45,6 @@ static int reject(struct rejection *rej, uint64_t line, const char *fmt, ...)
 {
     va_list ap;
     rej->line = line;
-    rej->bad_quoting = false;
     va_start(ap, fmt);
     vsnprintf(rej->reason, sizeof rej->reason, fmt, ap);
     va_end(ap);
@@ -55,11 +54,9 @@ static int reject(struct rejection *rej, uint64_t line, const char *fmt, ...)
 int record_from_row(const struct csv_row *row, struct record *rec, struct rejection *rej)
 {
     if (row->flags & (CSV_ROW_UNTERMINATED | CSV_ROW_MALFORMED)) {
-        reject(rej, row->line, "%s",
-               row->flags & CSV_ROW_UNTERMINATED ? "quoted field not closed at end of file"
-                                                 : "malformed quoting (RFC 4180)");
-        rej->bad_quoting = true;
-        return -1;
+        return reject(rej, row->line, "%s",
+                      row->flags & CSV_ROW_UNTERMINATED ? "quoted field not closed at end of file"
+                                                        : "malformed quoting (RFC 4180)");
     }
     if (row->nfields != RECORD_FIELDS)
         return reject(rej, row->line, "expected %d fields, found %zu", RECORD_FIELDS, row->nfields);

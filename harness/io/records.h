@@ -30,7 +30,6 @@ struct record {
 struct rejection {
     uint64_t line;
     char reason[128];
-    bool bad_quoting; /* malformed or unterminated quotes (a byte-range split relies on them) */
 };
 
 enum record_status {
