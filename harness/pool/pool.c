@@ -18,12 +18,8 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- starting ---------------------------------------------------------------------------- */
 
 struct pool *pool_start(const struct pool_options *opt, const struct strategy *strategy,
                         struct strategy_state *state, struct error *err)
@@ -45,74 +41,7 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
     return p;
 }
 
-static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink, struct error *err);
-
-/* ---- feeding ----------------------------------------------------------------------------- */
-
-/* The running worker with the fewest tasks in flight, if it has room for another. */
-static struct pool_worker *worker_with_room(struct pool *p)
-{
-    struct pool_worker *best = NULL;
-    for (unsigned i = 0; i < p->n; i++) {
-        struct pool_worker *w = &p->w[i];
-        if (w->running && w->in_flight < p->opt.in_flight &&
-            (best == NULL || w->in_flight < best->in_flight))
-            best = w;
-    }
-    return best;
-}
-
-/* Queue t's bytes for w and count it in flight there. */
-static void dispatch(struct pool *p, struct pool_worker *w, struct task *t)
-{
-    buf_append(&w->out, t->bytes.data, t->bytes.len); /* tasks are 8-byte multiples */
-    w->tasks[(w->head + w->in_flight) % p->opt.in_flight] = t;
-    if (w->in_flight++ == 0 && w->ready)
-        w->busy_since = now_seconds();
-    if (p->first_sent == 0)
-        p->first_sent = now_seconds();
-}
-
-static int send_chunk(struct pool *p, struct pool_worker *w, struct record_reader *reader,
-                      struct sink *sink, struct error *err)
-{
-    bool failed = false;
-    struct task *t = pool_next_task(p, reader, sink, &failed, err);
-    if (t)
-        dispatch(p, w, t);
-    return failed ? -1 : 0;
-}
-
-/* Is there input left to send now? (the range feed also waits for room in its window) */
-static bool more_to_send(const struct pool *p)
-{
-    return p->feed ? range_feed_can_plan(p->feed) : !p->input_done;
-}
-
-static int fill_workers(struct pool *p, struct record_reader *reader, struct sink *sink,
-                        struct error *err)
-{
-    /* Write each chunk as soon as it is packed: the next one takes the parent a while to
-     * read, and the worker should not wait for it. */
-    struct pool_worker *w;
-    while (p->retry && (w = worker_with_room(p)) != NULL) { /* chunks of dead workers first */
-        struct task *t = p->retry;
-        p->retry = t->next;
-        if (t->is_range && !range_feed_wants(p->feed, t->seq)) {
-            pool_task_free(t); /* past --limit: no longer wanted */
-            continue;
-        }
-        dispatch(p, w, t);
-        if (write_tasks(p, w, sink, err) != 0)
-            return -1;
-    }
-    while (more_to_send(p) && (w = worker_with_room(p)) != NULL)
-        if (send_chunk(p, w, reader, sink, err) != 0 || write_tasks(p, w, sink, err) != 0)
-            return -1;
-    return 0;
-}
-
-/* ---- results ----------------------------------------------------------------------------- */
+/* ---- the pipes: results in, tasks out ------------------------------------------------- */
 
 static int take_result(struct pool *p, struct pool_worker *w, const struct result_header *h,
                        const char *text, struct sink *sink, struct error *err)
@@ -219,6 +148,71 @@ static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink,
         buf_clear(&w->out);
     else if (w->out.off > 64 * 1024 && w->out.off > w->out.len / 2)
         buf_compact_aligned(&w->out, 8);
+    return 0;
+}
+
+/* ---- feeding ----------------------------------------------------------------------------- */
+
+/* The running worker with the fewest tasks in flight, if it has room for another. */
+static struct pool_worker *worker_with_room(struct pool *p)
+{
+    struct pool_worker *best = NULL;
+    for (unsigned i = 0; i < p->n; i++) {
+        struct pool_worker *w = &p->w[i];
+        if (w->running && w->in_flight < p->opt.in_flight &&
+            (best == NULL || w->in_flight < best->in_flight))
+            best = w;
+    }
+    return best;
+}
+
+/* Queue t's bytes for w and count it in flight there. */
+static void dispatch(struct pool *p, struct pool_worker *w, struct task *t)
+{
+    buf_append(&w->out, t->bytes.data, t->bytes.len); /* tasks are 8-byte multiples */
+    w->tasks[(w->head + w->in_flight) % p->opt.in_flight] = t;
+    if (w->in_flight++ == 0 && w->ready)
+        w->busy_since = now_seconds();
+    if (p->first_sent == 0)
+        p->first_sent = now_seconds();
+}
+
+static int send_chunk(struct pool *p, struct pool_worker *w, struct record_reader *reader,
+                      struct sink *sink, struct error *err)
+{
+    bool failed = false;
+    struct task *t = pool_next_task(p, reader, sink, &failed, err);
+    if (t)
+        dispatch(p, w, t);
+    return failed ? -1 : 0;
+}
+
+/* Is there input left to send now? (the range feed also waits for room in its window) */
+static bool more_to_send(const struct pool *p)
+{
+    return p->feed ? range_feed_can_plan(p->feed) : !p->input_done;
+}
+
+static int fill_workers(struct pool *p, struct record_reader *reader, struct sink *sink,
+                        struct error *err)
+{
+    /* Write each chunk as soon as it is packed: the next one takes the parent a while to
+     * read, and the worker should not wait for it. */
+    struct pool_worker *w;
+    while (p->retry && (w = worker_with_room(p)) != NULL) { /* chunks of dead workers first */
+        struct task *t = p->retry;
+        p->retry = t->next;
+        if (t->is_range && !range_feed_wants(p->feed, t->seq)) {
+            pool_task_free(t); /* past --limit: no longer wanted */
+            continue;
+        }
+        dispatch(p, w, t);
+        if (write_tasks(p, w, sink, err) != 0)
+            return -1;
+    }
+    while (more_to_send(p) && (w = worker_with_room(p)) != NULL)
+        if (send_chunk(p, w, reader, sink, err) != 0 || write_tasks(p, w, sink, err) != 0)
+            return -1;
     return 0;
 }
 
