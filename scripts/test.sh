@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The tests: install what is missing, then build and run the whole suite with gcc under
-# AddressSanitizer + UndefinedBehaviorSanitizer (the dev preset) and again with clang, both
+# AddressSanitizer + UndefinedBehaviorSanitizer (the dev preset), the compiler-sensitive part
+# again with clang (all but the tests labelled "behaviour": see tests/CMakeLists.txt), both
 # with warnings as errors, then the threaded parts under ThreadSanitizer (the tsan preset).
 #
 # usage: scripts/test.sh [PRESET...]     (default: dev clang tsan)
