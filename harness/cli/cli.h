@@ -28,5 +28,6 @@ int cmd_list(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 #endif

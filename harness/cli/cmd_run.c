@@ -221,6 +221,21 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
     return 0;
 }
 
+/* How the baseline was measured, when not on the input itself, or why it was not. */
+static void report_baseline(const struct run_options *opt, const struct error *why)
+{
+    const char *stream = baseline_stream_kind(opt->input_path);
+    if (opt->baseline_mb < 0)
+        fprintf(stderr, "sharebench run: no baseline, model_copies will be nan: %s\n", why->msg);
+    else if (stream)
+        fprintf(stderr,
+                "sharebench run: note: the input is %s, which only the run itself can read: "
+                "baseline_mb was measured on %u generated records\n",
+                stream,
+                (unsigned)(opt->limit && opt->limit < BASELINE_RECORDS ? opt->limit
+                                                                       : BASELINE_RECORDS));
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_args a;
@@ -233,12 +248,12 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     interrupt_install();
-    if (a.opt.baseline_mb < 0 && !a.no_baseline && a.opt.sample_ms) {
-        struct error why;
-        a.opt.baseline_mb = baseline_measure(&a.opt, &why);
-        if (a.opt.baseline_mb < 0)
-            fprintf(stderr, "sharebench run: no baseline, model_copies will be nan: %s\n", why.msg);
-    }
+    /* Said after the run, and only if it succeeds: a bad input or spec fails the baseline
+     * too, and then the run's own message is the one that matters. */
+    struct error baseline_err = {.msg = ""};
+    bool measure_baseline = a.opt.baseline_mb < 0 && !a.no_baseline && a.opt.sample_ms;
+    if (measure_baseline)
+        a.opt.baseline_mb = baseline_measure(&a.opt, &baseline_err);
     struct run_stats stats = {0};
     enum run_result result = interrupt_signal() ? RUN_FAILED : run(&a.opt, &stats, &err);
     if (interrupt_signal()) {
@@ -254,6 +269,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "sharebench run: %s\n", err.msg);
         return result == RUN_BAD_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
     }
+    if (measure_baseline)
+        report_baseline(&a.opt, &baseline_err);
     struct summary sm = {0};
     run_summary(&a.opt, &stats, &sm);
     summary_print(&sm, stdout, a.json);

@@ -102,5 +102,5 @@ expect_eq "--start spawn exit" 2 "$rc"
 expect_contains "--start spawn" "$err" "neither fork nor exec"
 run_sb run --spec "$spec" --input "$records" --strategy mapped_file --scratch-dir "$WORK/nowhere" --no-baseline
 expect_eq "missing scratch dir exit" 1 "$rc"
-expect_contains "missing scratch dir" "$err" "$WORK/nowhere/sharebench-"
+expect_contains "missing scratch dir" "$err" "$WORK/nowhere: cannot create the model's image"
 finish
