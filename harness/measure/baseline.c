@@ -81,7 +81,10 @@ uint64_t baseline_records(const struct run_options *opt)
 /* The last line the child wrote to its standard error (why it failed), or "". */
 static const char *last_line(int fd, char *out, size_t cap)
 {
-    ssize_t n = pread(fd, out, cap - 1, 0);
+    struct stat st;
+    off_t from =
+        fstat(fd, &st) == 0 && st.st_size > (off_t)cap - 1 ? st.st_size - (off_t)cap + 1 : 0;
+    ssize_t n = pread(fd, out, cap - 1, from);
     out[n > 0 ? n : 0] = '\0';
     while (n > 0 && out[n - 1] == '\n')
         out[--n] = '\0';
