@@ -30,6 +30,7 @@
 
 #include "image.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -46,6 +47,14 @@ static int fill_memfd(int fd, const struct spec *spec, size_t size, struct error
 {
     if (ftruncate(fd, (off_t)size) != 0)
         return error_errno(err, "shared_arrays: ftruncate %zu bytes", size);
+    /* Take the memory now: a page the kernel cannot supply while the image is written through
+     * the mapping would be a SIGBUS, not a message. */
+    int rc = posix_fallocate(fd, 0, (off_t)size);
+    if (rc != 0) {
+        errno = rc;
+        return error_errno(err, "shared_arrays: reserving %.1f MB of shared memory for the image",
+                           (double)size / 1e6);
+    }
     void *w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (w == MAP_FAILED)
         return error_errno(err, "shared_arrays: mmap for writing");
