@@ -51,13 +51,18 @@ static bool parse_digits(const char *s, unsigned long *value, const char **end)
     return errno == 0;
 }
 
-/* Is name sharebench-PID-N.img or sharebench-PID-N.img.tmp? Its PID to *owner. */
+/* Is name sharebench-PID-N.img or sharebench-PID-N.img.tmp (or the Python memmap idiom's
+ * sharebench-py-PID-N.img and .img.tmp)? Its PID to *owner. */
 static bool is_ours(const char *name, pid_t *owner)
 {
     unsigned long pid, n;
     const char *p;
-    if (strncmp(name, PREFIX, strlen(PREFIX)) != 0 ||
-        !parse_digits(name + strlen(PREFIX), &pid, &p) || pid == 0 || pid > INT_MAX || *p != '-' ||
+    if (strncmp(name, PREFIX, strlen(PREFIX)) != 0)
+        return false;
+    name += strlen(PREFIX);
+    if (strncmp(name, "py-", 3) == 0)
+        name += 3;
+    if (!parse_digits(name, &pid, &p) || pid == 0 || pid > INT_MAX || *p != '-' ||
         !parse_digits(p + 1, &n, &p))
         return false;
     *owner = (pid_t)pid;

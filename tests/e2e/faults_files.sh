@@ -196,6 +196,16 @@ part_kill() {
   expect_contains "clean: total" "$out" "removed 1 file (34.0 MB) from $scratch"
   expect_empty "exec: scratch after clean" "$scratch"
 
+  # The Python memmap idiom's images follow the same naming, with py- before the PID: a dead
+  # run's goes, a live one's (this shell's) stays, a name that is not ours is not touched.
+  touch "$scratch/sharebench-py-999999999-1.img" "$scratch/sharebench-py-$$-1.img" \
+    "$scratch/sharebench-py-x-1.img"
+  run_sb clean --scratch-dir "$scratch"
+  expect_contains "clean: a dead Python run's image" "$out" "removed $scratch/sharebench-py-999999999-1.img"
+  expect_eq "clean: what stays" "sharebench-py-$$-1.img sharebench-py-x-1.img" \
+    "$(ls -A "$scratch" | tr '\n' ' ' | sed 's/ $//')"
+  rm -f "$scratch"/sharebench-py-*
+
   # The next run in the same directory removes what a killed one left.
   start_and_wait_for run exec "${slow[@]}"
   kill_parent
