@@ -11,7 +11,8 @@ enum {
     EXIT_USAGE = 2,       /* bad flags, or input that cannot be used (spec, records file) */
 };
 
-/* Parse the value of --flag as an integer in [min, max]; prints why not and returns -1. */
+/* Parse the value of --flag as an integer in [min, max]; prints why not (not a number, or out
+ * of range, with the range) and returns -1. */
 int cli_count(const char *cmd, const char *flag, const char *value, uint64_t min, uint64_t max,
               uint64_t *out);
 
@@ -19,7 +20,8 @@ int cli_count(const char *cmd, const char *flag, const char *value, uint64_t min
 int cli_size(const char *cmd, const char *flag, const char *value, uint64_t min, uint64_t max,
              uint64_t *out);
 
-/* Print "sharebench CMD: message" and a hint to --help; returns EXIT_USAGE. */
+/* Print "sharebench CMD: message" and a hint to 'sharebench CMD --help'; returns EXIT_USAGE.
+ * A cmd that is a program of its own ("sharebench-mpi") is named as it is. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cmd_gen(int argc, char **argv);

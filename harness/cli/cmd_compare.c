@@ -7,14 +7,21 @@
  * its order); the file is written as <out>.partial and renamed when the matrix completes, so
  * an interrupted comparison keeps its rows and is never mistaken for a finished one. All runs
  * over the same records must agree on rows, rejected and checksum, or compare fails.
+ * SIGINT or SIGTERM is passed on to the run in progress (selfspawn.h), which stops as an
+ * interrupted run and ends its workers; compare then exits 130 or 143 and leaves only
+ * <out>.partial. The runs' stderr goes to an unlinked file in $TMPDIR, shown when a run fails.
  */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
 #include "baseline.h"
 #include "cli.h"
 #include "image.h"
+#include "interrupt.h"
 #include "pool.h"
 #include "run.h"
 #include "selfspawn.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -78,14 +85,21 @@ static void compare_help(void)
            "  --touch-both         every configuration with and without --touch\n"
            "  --start LIST         how worker processes start: fork, exec or fork,exec\n"
            "                       (default fork); with exec, only the strategies that can\n"
-           "                       run so (the others are listed as refused, not run)\n"
+           "                       run so (the others are listed as refused, not run; if\n"
+           "                       none is left, a usage error); serial and threads start\n"
+           "                       no processes and run once either way\n"
            "  --limit N            use only the first N records (every strategy)\n"
            "  --serialize-limit N  use only the first N records for per_task_serialize, which\n"
            "                       ships the whole model with every chunk; it is refused when it\n"
            "                       would ship more than %llu GiB\n"
            "  --sample-ms MS       memory sampling interval (default 20)\n"
            "  --timelines DIR      keep each run's memory timeline in DIR\n"
-           "  --out FILE           the results CSV\n",
+           "  --out FILE           the results CSV, written as FILE.partial and renamed when\n"
+           "                       every run is done\n\n"
+           "SIGINT or SIGTERM stops the run in progress (and its workers) and compare: exit 130\n"
+           "or 143, the rows so far kept in FILE.partial. A failed run's stderr is shown.\n"
+           "Exit status: 0 success, 1 a run failed or runs disagree, 2 bad usage or unusable\n"
+           "input.\n",
            SERIALIZE_BUDGET >> 30);
 }
 
@@ -298,16 +312,19 @@ static int check_serialize_budget(const struct compare_args *a, const struct con
 }
 
 /* Does this configuration exist? Serial has one (no workers, no feed, no chunks); chunks
- * belong to the record feed only; exec applies only to worker processes, and only strategies
- * that can adopt an exec'd worker run with it. */
-static bool config_exists(const struct strategy *st, bool exec, enum run_feed feed, unsigned f,
-                          unsigned w, unsigned k)
+ * belong to the record feed only; only strategies that can adopt an exec'd worker run with
+ * exec. Serial and threads start no processes: they run once, in the fork pass if there is
+ * one, else in the exec pass (where the start does not apply to them either). */
+static bool config_exists(const struct compare_args *a, const struct strategy *st, bool exec,
+                          enum run_feed feed, unsigned f, unsigned w, unsigned k)
 {
+    if (st->kind != STRATEGY_PROCESSES && exec && a->start_fork)
+        return false;
     if (st->kind == STRATEGY_IN_PROCESS)
-        return !exec && f == 0 && w == 0 && k == 0;
+        return f == 0 && w == 0 && k == 0;
     if (feed == RUN_FEED_RANGES && k > 0)
         return false;
-    return !exec || (st->kind == STRATEGY_PROCESSES && st->adopt != NULL);
+    return !exec || strategy_supports_exec(st);
 }
 
 static unsigned build_configs(const struct compare_args *a, struct config *configs)
@@ -327,7 +344,7 @@ static unsigned build_configs(const struct compare_args *a, struct config *confi
                     for (unsigned w = 0; w < a->nworkers; w++)
                         for (unsigned k = 0; k < a->nchunks && n < MAX_CONFIG; k++) {
                             const struct strategy *st = a->strategies[s];
-                            if (!config_exists(st, e == 1, feeds[f], f, w, k))
+                            if (!config_exists(a, st, e == 1, feeds[f], f, w, k))
                                 continue;
                             bool slow = st->model_per_task;
                             bool serial = st->kind == STRATEGY_IN_PROCESS;
@@ -364,6 +381,27 @@ static void note_exec_refusals(const struct compare_args *a)
                     a->strategies[s]->fork_only ? a->strategies[s]->fork_only : "it needs fork");
 }
 
+/* No configuration is left: --start exec alone, and only strategies that need fork. */
+static int refuse_nothing_to_run(const struct compare_args *a)
+{
+    const struct strategy *first = NULL;
+    char names[512] = "", why[1024];
+    unsigned refused = 0;
+    for (unsigned s = 0; s < a->nstrategies; s++) {
+        if (strategy_supports_exec(a->strategies[s]))
+            continue;
+        first = first ? first : a->strategies[s];
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", a->strategies[s]->name);
+        refused++;
+    }
+    if (first == NULL)
+        return cli_usage_error("compare", "nothing to run");
+    return cli_usage_error("compare",
+                           "nothing to run: --start is exec alone, and %s need%s fork. %s", names,
+                           refused > 1 ? "" : "s", strategy_exec_refusal(first, why, sizeof why));
+}
+
 /* The summary keys of `sharebench run`, in order: the results file's columns. */
 static int summary_keys(const char **keys, int max)
 {
@@ -385,7 +423,7 @@ struct matrix {
     int nkeys;
     double started;
     bool tty, failed;
-    char stderr_path[64];
+    int log_fd; /* each run's stderr: a file in $TMPDIR, unlinked at once */
 };
 
 static double config_value(const char *out, const char *key)
@@ -469,6 +507,28 @@ static void report_progress(struct matrix *m, const struct config *c, unsigned r
                 config_value(out, "rows_per_s"), config_value(out, "model_copies"));
 }
 
+/* A new, empty log for the next run. */
+static int log_rewind(int fd, struct error *err)
+{
+    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+        return error_errno(err, "the runs' log");
+    return 0;
+}
+
+/* The last 4 KiB of a failed run's stderr, indented under the message that names the run. */
+static void log_show(int fd)
+{
+    char text[4096];
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof text - 1 ? end - (off_t)(sizeof text - 1) : 0;
+    ssize_t n = end > 0 ? pread(fd, text, sizeof text - 1, from) : 0;
+    text[n > 0 ? n : 0] = '\0';
+    for (char *line = text, *eol; *line; line = *eol ? eol + 1 : eol) {
+        eol = line + strcspn(line, "\n");
+        fprintf(stderr, "    %.*s\n", (int)(eol - line), line);
+    }
+}
+
 static void run_one(struct matrix *m, struct config *c, unsigned repeat)
 {
     const struct compare_args *a = m->args;
@@ -520,20 +580,24 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
     argv[n] = NULL;
     static char out[16384];
     struct error err;
-    int status = spawn_self(argv, out, sizeof out, m->stderr_path, &err);
+    int status = log_rewind(m->log_fd, &err);
+    if (status == 0)
+        status = spawn_capture_fd(NULL, argv, out, sizeof out, m->log_fd, &err);
     if (status < 0) {
         fprintf(stderr, "\nsharebench compare: %s\n", err.msg);
         out[0] = '\0';
     }
+    if (status != 0 && interrupt_signal())
+        return; /* stopped by the signal: not a measurement, not a failure */
     m->finished++;
     write_row(m, c, repeat, status, out);
     if (status != 0) {
         m->failed = true;
         fprintf(stderr,
                 "\nsharebench compare: %s feed=%s workers=%u chunk=%u failed (exit %d); its "
-                "stderr is in %s\n",
-                c->strategy->name, run_feed_name(c->feed), c->workers, c->chunk, status,
-                m->stderr_path);
+                "stderr:\n",
+                c->strategy->name, run_feed_name(c->feed), c->workers, c->chunk, status);
+        log_show(m->log_fd);
     } else {
         unsigned i = c->done;
         c->rows_per_s[i] = config_value(out, "rows_per_s");
@@ -593,7 +657,7 @@ static void print_table(const struct matrix *m)
 static void measure_baselines(struct matrix *m)
 {
     const struct compare_args *a = m->args;
-    for (unsigned i = 0; i < m->nconfigs; i++) {
+    for (unsigned i = 0; i < m->nconfigs && !interrupt_signal(); i++) {
         struct config *c = &m->configs[i];
         struct run_options opt = {.spec_path = a->spec,
                                   .input_path = a->input,
@@ -610,7 +674,7 @@ static void measure_baselines(struct matrix *m)
             fprintf(stderr, "\rmeasuring empty-model baselines %u/%u   ", i + 1, m->nconfigs);
         struct error err;
         c->baseline_mb = baseline_measure(&opt, &err);
-        if (c->baseline_mb < 0)
+        if (c->baseline_mb < 0 && !interrupt_signal())
             fprintf(stderr, "\nsharebench compare: %s: %s (model_copies will be nan)\n",
                     c->strategy->name, err.msg);
     }
@@ -628,8 +692,10 @@ static int check_inputs(const struct compare_args *a, struct config *configs, un
         return EXIT_USAGE;
     }
     int rc = 0;
-    if (access(a->input, R_OK) != 0) {
-        fprintf(stderr, "sharebench compare: %s: cannot read\n", a->input);
+    struct run_options opt = {
+        .spec_path = a->spec, .input_path = a->input, .field_limit = FIELD_LIMIT_DEFAULT};
+    if (run_check_inputs(&opt, &err) != 0) {
+        fprintf(stderr, "sharebench compare: %s\n", err.msg);
         rc = EXIT_USAGE;
     }
     uint64_t records = rc ? 0 : estimate_records(a->input);
@@ -647,7 +713,7 @@ static int open_results(struct matrix *m, char *partial, size_t cap)
     snprintf(partial, cap, "%s.partial", m->args->out);
     m->csv = fopen(partial, "we");
     if (m->csv == NULL) {
-        perror(partial);
+        fprintf(stderr, "sharebench compare: %s: cannot create: %s\n", partial, strerror(errno));
         return EXIT_USAGE;
     }
     m->nkeys = summary_keys(m->keys, SUMMARY_MAX_KEYS);
@@ -656,6 +722,41 @@ static int open_results(struct matrix *m, char *partial, size_t cap)
         fprintf(m->csv, ",%s", m->keys[k]);
     fputc('\n', m->csv);
     return 0;
+}
+
+/* The runs' stderr goes to one file in $TMPDIR (else /tmp), without a name from the start
+ * (O_TMPFILE) or unlinked as soon as it is made: nothing is left behind, however compare
+ * ends. Returns the descriptor, or -1 with the reason printed. */
+static int open_log(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (dir == NULL || *dir == '\0')
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) { /* a filesystem without O_TMPFILE: a name, for an instant */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/sharebench-compare-XXXXXX", dir);
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd >= 0)
+            unlink(path);
+    }
+    if (fd < 0)
+        fprintf(stderr, "sharebench compare: cannot create the runs' log in %s: %s\n", dir,
+                strerror(errno));
+    return fd;
+}
+
+/* Run the matrix; false if a signal stopped it. */
+static bool run_matrix(struct matrix *m)
+{
+    measure_baselines(m);
+    m->started = now_seconds();
+    for (unsigned r = 1; r <= m->args->repeat; r++)
+        for (unsigned i = 0; i < m->nconfigs && !interrupt_signal(); i++)
+            run_one(m, &m->configs[i], r);
+    if (m->tty)
+        fputc('\n', stderr);
+    return !interrupt_signal();
 }
 
 int cmd_compare(int argc, char **argv)
@@ -668,33 +769,40 @@ int cmd_compare(int argc, char **argv)
     struct matrix m = {.args = &a, .configs = configs, .tty = isatty(STDERR_FILENO)};
     m.nconfigs = build_configs(&a, configs);
     m.total = m.nconfigs * (unsigned)a.repeat;
+    if (m.nconfigs == 0)
+        return refuse_nothing_to_run(&a);
     if ((rc = check_inputs(&a, configs, m.nconfigs)) != 0)
         return rc;
     if (a.timelines && mkdir(a.timelines, 0755) != 0 && access(a.timelines, W_OK) != 0) {
-        perror(a.timelines);
+        fprintf(stderr, "sharebench compare: --timelines %s: %s\n", a.timelines, strerror(errno));
         return EXIT_USAGE;
     }
+    interrupt_install(); /* before anything exists that a signal could leave behind */
+    if ((m.log_fd = open_log()) < 0)
+        return EXIT_FAILURE_RUN;
     char partial[4096];
-    if ((rc = open_results(&m, partial, sizeof partial)) != 0)
+    if ((rc = open_results(&m, partial, sizeof partial)) != 0) {
+        close(m.log_fd);
         return rc;
-    snprintf(m.stderr_path, sizeof m.stderr_path, "/tmp/sharebench-compare-%ld.log",
-             (long)getpid());
+    }
     note_exec_refusals(&a);
     fprintf(stderr, "sharebench compare: %u configurations x %llu runs = %u runs\n", m.nconfigs,
             (unsigned long long)a.repeat, m.total);
-    measure_baselines(&m);
-    m.started = now_seconds();
-    for (unsigned r = 1; r <= a.repeat; r++)
-        for (unsigned i = 0; i < m.nconfigs; i++)
-            run_one(&m, &configs[i], r);
-    if (m.tty)
-        fputc('\n', stderr);
+    bool completed = run_matrix(&m);
+    close(m.log_fd);
+    if (!completed) {
+        if (fclose(m.csv) != 0)
+            fprintf(stderr, "sharebench compare: %s: %s\n", partial, strerror(errno));
+        fprintf(stderr,
+                "sharebench compare: interrupted by %s after %u of %u runs; the rows so far "
+                "are in %s\n",
+                strsignal(interrupt_signal()), m.finished, m.total, partial);
+        return 128 + interrupt_signal();
+    }
     if (fclose(m.csv) != 0 || rename(partial, a.out) != 0) {
-        perror(a.out);
+        fprintf(stderr, "sharebench compare: %s: %s\n", a.out, strerror(errno));
         return EXIT_FAILURE_RUN;
     }
-    if (!m.failed)
-        unlink(m.stderr_path);
     print_table(&m);
     printf("\n%u runs in %.0f s; results in %s\n", m.total, now_seconds() - m.started, a.out);
     return m.failed ? EXIT_FAILURE_RUN : EXIT_OK;

@@ -243,7 +243,7 @@ int cmd_run(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
     struct error err;
-    if (run_check_options(&a.opt, &err) != 0) {
+    if (run_check_options(&a.opt, &err) != 0 || run_check_inputs(&a.opt, &err) != 0) {
         fprintf(stderr, "sharebench run: %s\n", err.msg);
         return EXIT_USAGE;
     }

@@ -9,6 +9,7 @@
  *   sharebench worker  one exec-started worker (the pool runs it, for --start exec)
  */
 #include "cli.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -54,8 +55,12 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(name, commands[i].name) == 0)
+        if (strcmp(name, commands[i].name) == 0) {
+            static char command[32];
+            snprintf(command, sizeof command, "sharebench %s", name);
+            util_set_command(command);
             return commands[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "sharebench: unknown command '%s'\n\n", name);
     usage(stderr);
     return EXIT_USAGE;

@@ -36,6 +36,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The name every message starts with, and the one its hints point to ("PROGRAM --help"). */
+#define PROGRAM "sharebench-mpi"
+
 static const struct mpi_strategy *const mpi_strategies[] = {&mpi_shared_window, &mpi_bcast_copy};
 
 struct mpi_args {
@@ -104,7 +107,7 @@ static int parse_mpi_args(int argc, char **argv, struct mpi_args *a, bool speak)
                 if (strcmp(optarg, mpi_strategies[i]->name) == 0)
                     a->strategy = mpi_strategies[i];
             if (a->strategy == NULL)
-                return cli_usage_error("mpi",
+                return cli_usage_error(PROGRAM,
                                        "no strategy '%s' (mpi_shared_window or "
                                        "mpi_bcast_copy)",
                                        optarg);
@@ -113,7 +116,7 @@ static int parse_mpi_args(int argc, char **argv, struct mpi_args *a, bool speak)
             a->json = true;
             break;
         case 'F':
-            if (cli_size("mpi", "field-limit", optarg, 1, 1ull << 30, &v) != 0)
+            if (cli_size(PROGRAM, "field-limit", optarg, 1, 1ull << 30, &v) != 0)
                 return EXIT_USAGE;
             a->field_limit = (size_t)v;
             break;
@@ -122,18 +125,18 @@ static int parse_mpi_args(int argc, char **argv, struct mpi_args *a, bool speak)
                 mpi_help();
             return -1;
         case ':':
-            return cli_usage_error("mpi", "%s needs a value", argv[optind - 1]);
+            return cli_usage_error(PROGRAM, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("mpi", "unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error(PROGRAM, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return cli_usage_error("mpi", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error(PROGRAM, "unexpected argument '%s'", argv[optind]);
     if (!a->spec_path || !a->input_path || !a->strategy)
-        return cli_usage_error("mpi", "--spec, --input and --strategy are required");
+        return cli_usage_error(PROGRAM, "--spec, --input and --strategy are required");
     if (strcmp(a->input_path, "-") == 0)
-        return cli_usage_error("mpi", "--input -: standard input cannot be split into byte "
-                                      "ranges; give a file every rank can read");
+        return cli_usage_error(PROGRAM, "--input -: standard input cannot be split into byte "
+                                        "ranges; give a file every rank can read");
     return 0;
 }
 
@@ -146,9 +149,9 @@ static bool all_ok(const struct mpi_env *env, bool ok, const struct error *err)
     int mine = ok ? env->size : env->rank, first;
     MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, env->world);
     if (first == env->rank && env->rank == 0)
-        fprintf(stderr, "sharebench-mpi: %s\n", err->msg);
+        fprintf(stderr, PROGRAM ": %s\n", err->msg);
     else if (first == env->rank)
-        fprintf(stderr, "sharebench-mpi: rank %d: %s\n", env->rank, err->msg);
+        fprintf(stderr, PROGRAM ": rank %d: %s\n", env->rank, err->msg);
     return first == env->size;
 }
 
@@ -192,7 +195,7 @@ static void node_memory_gather(const struct mpi_env *env, double before, double 
         all = calloc((size_t)nodes * 4, sizeof *all);
         m->node = calloc((size_t)nodes, sizeof *m->node);
         if (all == NULL || m->node == NULL) {
-            fprintf(stderr, "sharebench-mpi: out of memory for %d nodes' figures\n", nodes);
+            fprintf(stderr, PROGRAM ": out of memory for %d nodes' figures\n", nodes);
             MPI_Abort(env->world, EXIT_FAILURE_RUN);
         }
         m->nodes = nodes;
@@ -232,14 +235,17 @@ static void node_list_add(char *buf, size_t cap, double v)
 /* This rank's byte range of the input, starting and ending on record boundaries. Rank 0 plans
  * every rank's range in one pass over the file (split.h: the same planner as the pool's range
  * feed, exact for any input) and hands each rank its own. */
-static int find_range(const struct mpi_env *env, int fd, uint64_t size, struct split_range *r,
-                      struct error *err)
+static int find_range(const struct mpi_env *env, const char *input_path, int fd, uint64_t size,
+                      struct split_range *r, struct error *err)
 {
     struct split_range *plan = NULL;
     int rc = 0;
     if (env->rank == 0) {
         plan = xcalloc((size_t)env->size, sizeof *plan);
-        rc = split_plan(fd, size, (unsigned)env->size, plan, err);
+        struct error why;
+        rc = split_plan(fd, size, (unsigned)env->size, plan, &why);
+        if (rc != 0)
+            error_set(err, "%s: %s", input_path, why.msg);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, env->world);
     if (rc == 0)
@@ -377,7 +383,7 @@ static int run_ranks(const struct mpi_args *a, const struct mpi_env *env, const 
               image_compile_rules(&view, &rules, &err) == 0;
     struct split_range r = {0};
     if (ok)
-        ok = find_range(env, fd, size, &r, &err) == 0;
+        ok = find_range(env, a->input_path, fd, size, &r, &err) == 0;
     struct record_reader *reader = NULL;
     if (ok) {
         reader = record_reader_open_range(a->input_path, r.offset, r.length, r.first_line,
@@ -434,6 +440,11 @@ static int run_mpi(const struct mpi_args *a, const struct mpi_env *env)
     ok = fd >= 0 && fstat(fd, &st) == 0;
     if (!ok)
         error_errno(&err, "%s: cannot open", a->input_path);
+    if (ok && !S_ISREG(st.st_mode)) {
+        error_set(&err, "%s: not a regular file (%s): each rank reads its own byte range of it",
+                  a->input_path, S_ISDIR(st.st_mode) ? "a directory" : "a pipe or a device");
+        ok = false;
+    }
     int status = EXIT_USAGE;
     if (all_ok(env, ok, &err))
         status = run_ranks(a, env, &spec, fd, (uint64_t)st.st_size, &input);
@@ -445,6 +456,7 @@ static int run_mpi(const struct mpi_args *a, const struct mpi_env *env)
 
 int main(int argc, char **argv)
 {
+    util_set_command(PROGRAM);
     MPI_Init(&argc, &argv);
     struct mpi_env env = {.world = MPI_COMM_WORLD};
     MPI_Comm_rank(env.world, &env.rank);

@@ -6,10 +6,21 @@
 #include <stddef.h>
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t forward_pid;
+_Static_assert(sizeof(pid_t) <= sizeof(sig_atomic_t), "a pid must fit a sig_atomic_t");
 
 static void on_signal(int sig)
 {
     stop_signal = sig;
+    if (forward_pid > 0)
+        kill((pid_t)forward_pid, sig); /* async-signal-safe */
+}
+
+void interrupt_forward(pid_t pid)
+{
+    forward_pid = pid;
+    if (pid > 0 && stop_signal)
+        kill(pid, stop_signal); /* the signal came before the child existed */
 }
 
 void interrupt_install(void)

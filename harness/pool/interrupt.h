@@ -10,12 +10,19 @@
 #define SHAREBENCH_INTERRUPT_H
 
 #include <signal.h>
+#include <sys/types.h>
 
 /* Install the handlers (in the main thread, before any other thread starts). */
 void interrupt_install(void);
 
 /* The signal that asked the run to stop, or 0. */
 int interrupt_signal(void);
+
+/* While pid > 0, the handlers also send the signal they take to pid: a child that is a whole
+ * run of its own (compare's `sharebench run`, a baseline) then stops as an interrupted run
+ * and its workers with it, instead of running on, orphaned. 0 stops forwarding; call it
+ * before the child is reaped, so that a signal never reaches a recycled pid. */
+void interrupt_forward(pid_t pid);
 
 /* Block SIGINT and SIGTERM in the calling thread (and in the threads and processes it then
  * creates); with old, save the previous mask for interrupt_restore. */

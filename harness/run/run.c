@@ -411,6 +411,24 @@ int run_check_options(const struct run_options *opt, struct error *err)
     return 0;
 }
 
+int run_check_inputs(const struct run_options *opt, struct error *err)
+{
+    struct spec spec;
+    if (spec_load(opt->spec_path, &spec, err) != 0)
+        return -1;
+    spec_free(&spec);
+    /* Open what can be opened twice: a missing path, a directory or a regular file (opening
+     * says what is wrong with it). A pipe, a FIFO or a device would lose what is read. */
+    struct stat st;
+    bool openable = strcmp(opt->input_path, "-") != 0 &&
+                    (stat(opt->input_path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
+    struct record_reader *reader =
+        openable ? record_reader_open(opt->input_path, opt->field_limit, err) : NULL;
+    if (reader)
+        record_reader_close(reader);
+    return openable && reader == NULL ? -1 : 0;
+}
+
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err)
 {
     memset(stats, 0, sizeof *stats);

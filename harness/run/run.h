@@ -90,6 +90,11 @@ const char *run_feed_name(enum run_feed feed);
  * strategy that needs fork, with --start exec). Returns 0, or -1 with err saying why. */
 int run_check_options(const struct run_options *opt, struct error *err);
 
+/* Check, before anything is built or measured, that the spec loads and that the records file
+ * opens and starts with the header (not standard input, a pipe or a FIFO: what is read from
+ * them would be lost). Returns 0, or -1 with err naming the file and line. */
+int run_check_inputs(const struct run_options *opt, struct error *err);
+
 /* Run. Returns RUN_OK, or an error with err filled (the message names the file and line
  * where one applies). */
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err);

@@ -8,6 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+static const char *command_name = "sharebench";
+
+void util_set_command(const char *command)
+{
+    command_name = command;
+}
+
+const char *util_command(void)
+{
+    return command_name;
+}
 
 int error_set(struct error *err, const char *fmt, ...)
 {
@@ -35,12 +48,21 @@ int error_errno(struct error *err, const char *fmt, ...)
     return -1;
 }
 
+void out_of_memory(const char *what, size_t size)
+{
+    if (what)
+        fprintf(stderr, "%s: out of memory: %zu bytes for %s\n", command_name, size, what);
+    else
+        fprintf(stderr, "%s: out of memory (asked for %zu bytes)\n", command_name, size);
+    /* _exit, not exit: in a forked worker the parent's exit handlers and stdio buffers are
+     * not this process's to run or flush, and an exit handler might need memory too. */
+    _exit(1);
+}
+
 static void *check_alloc(void *p, size_t size)
 {
-    if (p == NULL && size != 0) {
-        fprintf(stderr, "sharebench: out of memory (asked for %zu bytes)\n", size);
-        abort();
-    }
+    if (p == NULL && size != 0)
+        out_of_memory(NULL, size);
     return p;
 }
 

@@ -2,9 +2,11 @@
  *
  * Library code never exits: it reports a failure by filling a `struct error` and returning
  * -1 (or NULL), so that callers which own processes and shared memory can clean up first.
- * Allocation failure is the one exception: xmalloc() and friends print and abort, because
- * there is nothing sensible to do without memory and checking every small allocation would
- * drown the ideas this code exists to show.
+ * Allocation failure is the one exception: xmalloc() and friends print a message and exit
+ * with status 1 (never abort: no core, no signal), because there is nothing sensible to do
+ * without memory and checking every small allocation would drown the ideas this code exists
+ * to show. Where one allocation is most of the run's memory (the model), the code checks it
+ * itself and says what did not fit.
  */
 #ifndef SHAREBENCH_UTIL_H
 #define SHAREBENCH_UTIL_H
@@ -22,6 +24,16 @@ int error_set(struct error *err, const char *fmt, ...) __attribute__((format(pri
 
 /* Like error_set, with ": strerror(errno)" appended. Always returns -1. */
 int error_errno(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The command that messages printed from deep inside name ("sharebench run"): set once by
+ * main before anything else runs; "sharebench" until then. The string must outlive the
+ * process (a literal or a static buffer). */
+void util_set_command(const char *command);
+const char *util_command(void);
+
+/* Print "COMMAND: out of memory: SIZE bytes for WHAT" (what NULL: "out of memory (asked for
+ * SIZE bytes)") and exit with status 1. */
+void out_of_memory(const char *what, size_t size) __attribute__((noreturn));
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);

@@ -64,19 +64,29 @@ void spec_copy(struct spec *dst, const struct spec *src)
     }
 }
 
-void model_insert(struct model *m, token_key key, const double *weights)
+/* Add an entry; -1 if there is no memory for it (the model stays as it was). */
+static int model_add(struct model *m, token_key key, const double *weights)
 {
+    struct model_entry *e = malloc(entry_size(m->classes));
+    if (e == NULL)
+        return -1;
     m->bytes += m->entry_cost;
-    struct model_entry *e = xmalloc(entry_size(m->classes));
     e->key = key;
     e->visits = 0;
     memcpy(e->weight, weights, m->classes * sizeof *weights);
     size_t b = bucket_of(m, key);
     e->next = m->bucket[b];
     m->bucket[b] = e;
+    return 0;
 }
 
-static void insert_token(struct model *m, uint32_t i)
+void model_insert(struct model *m, token_key key, const double *weights)
+{
+    if (model_add(m, key, weights) != 0)
+        out_of_memory("a model entry", entry_size(m->classes));
+}
+
+static int add_token(struct model *m, uint32_t i)
 {
     char spelling[TOKEN_MAX_LEN];
     size_t len = token_spell(i, spelling);
@@ -85,7 +95,7 @@ static void insert_token(struct model *m, uint32_t i)
     double weights[CLASSES_MAX];
     for (uint32_t k = 0; k < m->classes; k++)
         weights[k] = token_weight(m->seed, m->classes, i, k);
-    model_insert(m, key, weights);
+    return model_add(m, key, weights);
 }
 
 struct model *model_new_empty(const struct spec *spec, struct error *err)
@@ -104,7 +114,13 @@ struct model *model_new_empty(const struct spec *spec, struct error *err)
     for (uint32_t k = 0; k < m->classes; k++)
         m->priors[k] = class_prior(m->seed, k);
     size_t buckets = bucket_count(m->vocab);
-    m->bucket = xcalloc(buckets, sizeof *m->bucket);
+    m->bucket = calloc(buckets, sizeof *m->bucket);
+    if (m->bucket == NULL) {
+        error_set(err, "building the model: out of memory for its table of %zu buckets (%.0f MB)",
+                  buckets, (double)(buckets * sizeof *m->bucket) / 1e6);
+        model_free(m);
+        return NULL;
+    }
     m->bucket_mask = buckets - 1;
     m->entry_cost = block_cost(entry_size(m->classes));
     m->bytes = block_cost(buckets * sizeof *m->bucket) + block_cost(m->classes * sizeof(double));
@@ -118,8 +134,18 @@ struct model *model_build(const struct spec *spec, struct error *err)
         return NULL;
     /* Entries go in at the head of their chain, so inserting the rarest tokens first leaves
      * the frequent ones (low indices, under the workload's Zipf-like law) in front. */
-    for (uint32_t i = m->vocab; i-- > 0;)
-        insert_token(m, i);
+    for (uint32_t i = m->vocab; i-- > 0;) {
+        if (add_token(m, i) != 0) {
+            uint32_t added = m->vocab - 1 - i;
+            double so_far = (double)m->bytes / 1e6;
+            model_free(m); /* first: the estimate below needs a little memory */
+            error_set(err,
+                      "building the model: out of memory after %u of its %u tokens (%.0f MB so "
+                      "far, %.0f MB in all)",
+                      added, spec->vocab, so_far, (double)model_estimate_bytes(spec) / 1e6);
+            return NULL;
+        }
+    }
     return m;
 }
 
@@ -218,7 +244,7 @@ void model_free(struct model *m)
         h->fn(h->arg, m);
         free(h);
     }
-    for (size_t b = 0; b <= m->bucket_mask; b++) {
+    for (size_t b = 0; m->bucket && b <= m->bucket_mask; b++) { /* no table if it did not fit */
         struct model_entry *e = m->bucket[b];
         while (e) {
             struct model_entry *next = e->next;

@@ -199,9 +199,21 @@ static int check_complete(struct spec_parse *p)
     return 0;
 }
 
+/* A spec saved by an editor that marks UTF-8 files (Windows Notepad, Excel's "CSV UTF-8") starts
+ * with the byte order mark EF BB BF; it says nothing about the spec, so it is skipped. */
+static void skip_utf8_bom(const void **data, size_t *len)
+{
+    static const char bom[3] = "\xEF\xBB\xBF";
+    if (*len >= sizeof bom && memcmp(*data, bom, sizeof bom) == 0) {
+        *data = (const char *)*data + sizeof bom;
+        *len -= sizeof bom;
+    }
+}
+
 int spec_parse(const char *name, const void *data, size_t len, struct spec *spec, struct error *err)
 {
     memset(spec, 0, sizeof *spec);
+    skip_utf8_bom(&data, &len);
     struct csv_stream *s = csv_stream_open_memory(name, data, len, SPEC_FILE_MAX);
     struct csv_row row;
     struct spec_parse p = {.name = name, .row = &row, .spec = spec, .err = err};

@@ -210,6 +210,8 @@ def _read_small_file(path):
         os.close(fd)
     if len(data) == SPEC_FILE_MAX:
         raise SpecError("%s: not a spec: larger than %d bytes" % (path, SPEC_FILE_MAX))
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark says nothing: skipped, as in C
+        data = data[3:]
     return data.decode("latin-1")
 
 
