@@ -30,11 +30,11 @@ runs_with_workers() {
   done
 }
 
-# 1. Interrupted while a run and its workers are busy.
-for case in INT:global_fork:fork TERM:per_worker_copy:exec; do
+# 1. Interrupted while a run and its workers are busy (mapped_file: its image is in TMPDIR).
+for case in INT:global_fork:fork TERM:per_worker_copy:exec INT:mapped_file:exec; do
   IFS=: read -r sig strategy start <<<"$case"
   what="compare $strategy start=$start SIG$sig"
-  out="$WORK/out-$sig.csv"
+  out="$WORK/out-$sig-$strategy.csv"
   rm -rf "$TMPDIR" "$out" "$out.partial"
   mkdir -p "$TMPDIR"
   set +e
