@@ -141,14 +141,15 @@ int pool_worker_died(struct pool *p, struct pool_worker *w, struct sink *sink, s
         return error_errno(err, "worker %u (pid %d): waitpid", w->index, (int)w->pid);
     if (WIFSIGNALED(status))
         fprintf(stderr,
-                "sharebench: worker %u (pid %d) was killed by signal %d (%s); its %u "
+                "%s: worker %u (pid %d) was killed by signal %d (%s); its %u "
                 "chunks go to a new worker\n",
-                w->index, (int)w->pid, WTERMSIG(status), strsignal(WTERMSIG(status)), w->in_flight);
+                util_command(), w->index, (int)w->pid, WTERMSIG(status),
+                strsignal(WTERMSIG(status)), w->in_flight);
     else
         fprintf(stderr,
-                "sharebench: worker %u (pid %d) exited with status %d; its %u chunks "
+                "%s: worker %u (pid %d) exited with status %d; its %u chunks "
                 "go to a new worker\n",
-                w->index, (int)w->pid, WEXITSTATUS(status), w->in_flight);
+                util_command(), w->index, (int)w->pid, WEXITSTATUS(status), w->in_flight);
     return replace_worker(p, w, status, sink, err);
 }
 
@@ -179,12 +180,12 @@ void pool_kill_stalled(struct pool *p)
         if (!can_stall(p, w) || now - w->busy_since < p->opt.task_timeout)
             continue;
         fprintf(stderr,
-                "sharebench: worker %u (pid %d) has held task %llu for %.1f s, more than "
+                "%s: worker %u (pid %d) has held task %llu for %.1f s, more than "
                 "--task-timeout %.0f: killing it\n",
-                w->index, (int)w->pid, (unsigned long long)w->tasks[w->head]->seq,
+                util_command(), w->index, (int)w->pid, (unsigned long long)w->tasks[w->head]->seq,
                 now - w->busy_since, p->opt.task_timeout);
         if (kill(w->pid, SIGKILL) != 0 && errno != ESRCH)
-            fprintf(stderr, "sharebench: kill %d: %s\n", (int)w->pid, strerror(errno));
+            fprintf(stderr, "%s: kill %d: %s\n", util_command(), (int)w->pid, strerror(errno));
         w->busy_since = 0; /* once: its pipe ends and pool_worker_died takes it from here */
     }
 }

@@ -148,7 +148,8 @@ static void run_child(struct pool *p, struct pool_worker *w)
     struct error err;
     int rc = worker_serve(&p->config, w->worker_task_fd, w->worker_result_fd, &err);
     if (rc != 0)
-        fprintf(stderr, "sharebench: worker %u (pid %d): %s\n", w->index, (int)getpid(), err.msg);
+        fprintf(stderr, "%s: worker %u (pid %d): %s\n", util_command(), w->index, (int)getpid(),
+                err.msg);
     _exit(rc == 0 ? 0 : 3);
 }
 
@@ -157,7 +158,7 @@ static void *run_thread(void *arg)
     struct pool_worker *w = arg;
     struct error err;
     if (worker_serve(&w->pool->config, w->worker_task_fd, w->worker_result_fd, &err) != 0)
-        fprintf(stderr, "sharebench: worker thread %u: %s\n", w->index, err.msg);
+        fprintf(stderr, "%s: worker thread %u: %s\n", util_command(), w->index, err.msg);
     getrusage(RUSAGE_THREAD, &w->usage);
     pool_close_fd(&w->worker_task_fd);
     pool_close_fd(&w->worker_result_fd);

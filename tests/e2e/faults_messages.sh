@@ -2,7 +2,8 @@
 # Faults a user can cause end in one clear message that names the command (and the file where
 # there is one), with the documented exit status:
 # - a model too big for an address-space limit (ulimit -v), with every strategy: exit 1 and
-#   a message saying memory ran out, never an abort (no core, no signal);
+#   a message saying memory ran out, never an abort (no core, no signal); every line, the
+#   workers' included, names the command;
 # - a bad spec or records file with the baseline on: the error once, no baseline failure;
 # - a spec starting with a UTF-8 byte order mark: read as the same spec;
 # - a number too large for 64 bits: "out of range" with the range, for several flags;
@@ -48,6 +49,7 @@ for run in serial global_fork module_state registry shared_arrays mapped_file pe
   grep -Eq '^sharebench run: .*(out of memory|Cannot allocate memory)' "$WORK/err" ||
     fail "$what: no message saying memory ran out: $(head -c 600 "$WORK/err")"
   ! grep -q Sanitizer "$WORK/err" || fail "$what: a sanitizer report: $(head -c 600 "$WORK/err")"
+  ! grep -q '^sharebench: ' "$WORK/err" || fail "$what: a message without its command: $(grep '^sharebench: ' "$WORK/err")"
   echo "$what: exit $rc: $(head -n 1 "$WORK/err")"
 done
 left=$(ls "$WORK" | grep '^sharebench-' || true)
