@@ -71,7 +71,8 @@ static int create_image_file(struct strategy_state *s, char *tmp, size_t cap, st
     for (unsigned tries = 0; s->fd < 0; tries++) {
         if (next_image_path(s, err) != 0)
             return -1;
-        snprintf(tmp, cap, "%s.tmp", s->path);
+        if ((size_t)snprintf(tmp, cap, "%s.tmp", s->path) >= cap)
+            return error_set(err, "mapped_file: %s.tmp: the path is too long", s->path);
         s->fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
         if (s->fd < 0 && (errno != EEXIST || tries == 100)) {
             error_errno(err, "mapped_file: cannot create %s", tmp);
