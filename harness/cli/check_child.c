@@ -4,6 +4,7 @@
 
 #include "interrupt.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -91,18 +92,48 @@ int child_feed(struct child *c, const void *data, size_t len, struct error *err)
     return 0;
 }
 
+/* The parent of process pid, from /proc/PID/stat ("pid (comm) state ppid ..."; comm may hold
+ * spaces and parentheses, so read from the last ')'), or -1. */
+static pid_t parent_of(const char *pid)
+{
+    char path[300], line[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "re");
+    bool got = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    const char *end = got ? strrchr(line, ')') : NULL;
+    int ppid;
+    return end && sscanf(end + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/* The children of pid by a walk of /proc: for kernels without the children file. */
+static unsigned children_by_walk(pid_t pid, pid_t *pids, unsigned max)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    unsigned n = 0;
+    while (d && n < max && (e = readdir(d)) != NULL)
+        if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && parent_of(e->d_name) == pid)
+            pids[n++] = (pid_t)atoi(e->d_name);
+    if (d)
+        closedir(d);
+    return n;
+}
+
 /* The children of pid, from /proc/PID/task/PID/children (one line of pids). */
 static unsigned children_of(pid_t pid, pid_t *pids, unsigned max)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
     FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return children_by_walk(pid, pids, max);
     unsigned n = 0;
     int v;
-    while (f && n < max && fscanf(f, "%d", &v) == 1)
+    while (n < max && fscanf(f, "%d", &v) == 1)
         pids[n++] = (pid_t)v;
-    if (f)
-        fclose(f);
+    fclose(f);
     return n;
 }
 
