@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "util.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,29 +41,54 @@ static void usage(FILE *out)
                  "Exit status: 0 success, 1 the run failed, 2 bad usage or unusable input.\n");
 }
 
-int main(int argc, char **argv)
+/* Run the command argv[1] names, which becomes util_command() for messages. */
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    const char *arg = argv[1];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0) {
         usage(stdout);
         return EXIT_OK;
     }
-    if (strcmp(name, "--version") == 0) {
+    if (strcmp(arg, "--version") == 0) {
         printf("sharebench " SHAREBENCH_VERSION "\n");
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(name, commands[i].name) == 0) {
+        if (strcmp(arg, commands[i].name) == 0) {
             static char command[32];
-            snprintf(command, sizeof command, "sharebench %s", name);
+            snprintf(command, sizeof command, "sharebench %s", arg);
             util_set_command(command);
             return commands[i].fn(argc - 1, argv + 1);
         }
-    fprintf(stderr, "sharebench: unknown command '%s'\n\n", name);
+    fprintf(stderr, "sharebench: unknown command '%s'\n\n", arg);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+/* Standard output is buffered: a full disk or a closed pipe shows only when it is flushed,
+ * after the command has finished. Flush and close both streams and fail if either lost
+ * anything, as coreutils' close_stdout does, so that a lost summary is not exit 0. */
+static int close_standard_streams(int rc)
+{
+    bool lost = ferror(stdout) != 0;
+    int why = 0;
+    if (fflush(stdout) != 0 || fclose(stdout) != 0) {
+        lost = true;
+        why = errno;
+    }
+    if (lost)
+        fprintf(stderr, "%s: cannot write standard output%s%s\n", util_command(), why ? ": " : "",
+                why ? strerror(why) : "");
+    if (ferror(stderr) || fclose(stderr) != 0)
+        lost = true; /* nowhere left to say so: the exit status must */
+    return lost && rc == EXIT_OK ? EXIT_FAILURE_RUN : rc;
+}
+
+int main(int argc, char **argv)
+{
+    return close_standard_streams(dispatch(argc, argv));
 }
