@@ -2,8 +2,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "gen.h"
+#include "interrupt.h"
+#include "outfile.h"
 
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +18,17 @@ static void gen_help(void)
            "Writes a records file (id,user,country,amount,text) for the model spec: words drawn\n"
            "Zipf-like over token indices 0 .. 1.25*vocab, some quoted fields with commas,\n"
            "quotes and line breaks, some bytes that are not UTF-8. The same options always\n"
-           "write the same bytes. The file appears only when complete (written to a\n"
-           "temporary name, then renamed).\n\n"
+           "write the same bytes. A regular file appears only when complete: until then the\n"
+           "old one stays as it was (a symbolic link is followed, the file it names replaced).\n"
+           "A device, a FIFO or /dev/stdout is written directly.\n\n"
            "  --spec FILE     model spec (its vocab sets the words drawn)\n"
            "  --output FILE   where to write; '-' for standard output\n"
            "  --rows N        records to write (default 1000000)\n"
            "  --seed S        random seed (default 1)\n"
            "  --crlf          CRLF line ends (default LF)\n"
-           "  --quiet         no progress on stderr\n");
+           "  --quiet         no progress on stderr\n\n"
+           "Exit status: 0 success, 1 a write failed, 2 bad usage or unusable input (the spec,\n"
+           "an output that cannot be created), 130/143 interrupted by SIGINT/SIGTERM.\n");
 }
 
 struct gen_args {
@@ -82,27 +86,39 @@ static int parse_gen_args(int argc, char **argv, struct gen_args *a)
     return 0;
 }
 
-/* Write to a temporary file beside the target and rename it when complete. */
-static int write_file(const struct gen_args *a, const struct spec *spec, struct gen_stats *st,
-                      struct error *err)
+static void report_interrupt(const struct gen_args *a, const struct outfile *out,
+                             const struct gen_stats *st)
 {
-    if (strcmp(a->output, "-") == 0)
-        return gen_write(STDOUT_FILENO, "<stdout>", spec, &a->opt, st, err);
-    size_t n = strlen(a->output) + 16;
-    char *tmp = xmalloc(n);
-    snprintf(tmp, n, "%s.tmp%ld", a->output, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? error_errno(err, "%s: cannot create", tmp) : 0;
+    const char *why = strsignal(interrupt_signal());
+    if (outfile_is_direct(out))
+        fprintf(stderr, "sharebench gen: interrupted by %s after writing %llu bytes to %s\n", why,
+                (unsigned long long)st->bytes, a->output);
+    else
+        fprintf(stderr, "sharebench gen: interrupted by %s; %s not written\n", why, a->output);
+}
+
+/* Write the records to the output (outfile.h: a regular file appears only when complete, a
+ * device or FIFO is written directly). Returns the exit status. */
+static int write_output(const struct gen_args *a, const struct spec *spec, struct gen_stats *st)
+{
+    struct error err;
+    struct outfile out;
+    bool to_stdout = strcmp(a->output, "-") == 0;
+    if (outfile_open(&out, to_stdout ? "/proc/self/fd/1" : a->output, &err) != 0) {
+        fprintf(stderr, "sharebench gen: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    int rc = gen_write(out.fd, to_stdout ? "standard output" : a->output, spec, &a->opt, st, &err);
     if (rc == 0)
-        rc = gen_write(fd, a->output, spec, &a->opt, st, err);
-    if (fd >= 0 && close(fd) != 0 && rc == 0)
-        rc = error_errno(err, "%s: write failed", tmp);
-    if (rc == 0 && rename(tmp, a->output) != 0)
-        rc = error_errno(err, "%s: cannot rename to %s", tmp, a->output);
-    if (rc != 0 && fd >= 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+        rc = outfile_commit(&out, &err);
+    if (rc == 0)
+        return EXIT_OK;
+    if (interrupt_signal())
+        report_interrupt(a, &out, st);
+    else
+        fprintf(stderr, "sharebench gen: %s\n", err.msg);
+    outfile_discard(&out);
+    return interrupt_signal() ? 128 + interrupt_signal() : EXIT_FAILURE_RUN;
 }
 
 int cmd_gen(int argc, char **argv)
@@ -118,13 +134,12 @@ int cmd_gen(int argc, char **argv)
         return EXIT_USAGE;
     }
     a.opt.progress = !a.quiet && isatty(STDERR_FILENO);
-    struct gen_stats st;
-    rc = write_file(&a, &spec, &st, &err);
+    interrupt_install();
+    struct gen_stats st = {0};
+    rc = write_output(&a, &spec, &st);
     spec_free(&spec);
-    if (rc != 0) {
-        fprintf(stderr, "sharebench gen: %s\n", err.msg);
-        return EXIT_FAILURE_RUN;
-    }
+    if (rc != EXIT_OK)
+        return rc;
     if (!a.quiet)
         fprintf(stderr, "sharebench gen: wrote %llu rows, %llu bytes to %s in %.2f s (%.0f MB/s)\n",
                 (unsigned long long)st.rows, (unsigned long long)st.bytes, a.output, st.seconds,

@@ -47,7 +47,10 @@ static void run_help(void)
            "                      parses every record and ships chunks of them (Python's Pool)\n"
            "  --range-bytes SIZE  bytes per range, about (ranges feed; default 1M)\n"
            "  --chunk C           records per task (records feed; default %d)\n"
-           "  --output FILE       also write every result line (id,class,score) to FILE\n"
+           "  --output FILE       also write every result line (id,class,score) to FILE, put\n"
+           "                      in place when the run completes (a run interrupted or with\n"
+           "                      failed records keeps them in FILE.partial); a device, FIFO\n"
+           "                      or /dev/stdout is written directly\n"
            "  --json              print the summary as one JSON object\n"
            "  --limit N           process only the first N records\n"
            "  --field-limit SIZE  reject records with a field over SIZE bytes (default 1M)\n"
@@ -78,7 +81,8 @@ static void run_help(void)
            "sampler's thread, which is sampler_cpu_s); worker_cpu_s is the workers' whole\n"
            "lives; cpu_us_per_record = (parent_cpu_s + worker_cpu_s) / records read.\n\n"
            "Exit status: 0 success (rejected records included), 1 the run failed,\n"
-           "2 bad usage or unusable input (spec or records file).\n",
+           "2 bad usage or unusable input (spec or records file, an output file that cannot\n"
+           "be created), 130/143 interrupted by SIGINT/SIGTERM.\n",
            REJECTIONS_SHOWN, online_cpus(), CHUNK_DEFAULT, TASK_TIMEOUT_DEFAULT);
 }
 
@@ -236,13 +240,28 @@ static void report_baseline(const struct run_options *opt, const struct error *w
                                                                        : BASELINE_RECORDS));
 }
 
+/* Where the results of a run that stopped early are: "; results so far in FILE.partial". */
+static const char *results_note(const struct run_options *opt, const struct run_stats *stats,
+                                const struct error *err)
+{
+    static char note[sizeof stats->results_path + sizeof err->msg + 64];
+    if (opt->output_path == NULL)
+        return "";
+    if (stats->results_path[0])
+        snprintf(note, sizeof note, "; results so far in %s", stats->results_path);
+    else
+        snprintf(note, sizeof note, "; results so far not kept%s%s", err->msg[0] ? ": " : "",
+                 err->msg);
+    return note;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_args a;
     int rc = parse_run_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
-    struct error err;
+    struct error err = {{0}};
     if (run_check_options(&a.opt, &err) != 0 || run_check_inputs(&a.opt, &err) != 0) {
         fprintf(stderr, "sharebench run: %s\n", err.msg);
         return EXIT_USAGE;
@@ -259,10 +278,9 @@ int cmd_run(int argc, char **argv)
     if (interrupt_signal()) {
         fprintf(stderr,
                 "sharebench run: interrupted by %s after %llu results and %llu "
-                "rejected records%s%s\n",
+                "rejected records%s\n",
                 strsignal(interrupt_signal()), (unsigned long long)stats.rows,
-                (unsigned long long)stats.rejected, a.opt.output_path ? "; results so far in " : "",
-                a.opt.output_path ? a.opt.output_path : "");
+                (unsigned long long)stats.rejected, results_note(&a.opt, &stats, &err));
         return 128 + interrupt_signal();
     }
     if (result != RUN_OK) {
@@ -277,8 +295,8 @@ int cmd_run(int argc, char **argv)
     if (stats.failed) {
         fprintf(stderr,
                 "sharebench run: %llu records failed: their chunk killed workers again "
-                "and again (lines above)\n",
-                (unsigned long long)stats.failed);
+                "and again (lines above)%s\n",
+                (unsigned long long)stats.failed, results_note(&a.opt, &stats, &err));
         return EXIT_FAILURE_RUN;
     }
     return EXIT_OK;

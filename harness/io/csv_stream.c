@@ -9,6 +9,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "csv_stream.h"
 
+#include "interrupt.h"
+
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -251,7 +253,7 @@ static int refill(struct csv_stream *s, struct error *err)
             n = pread(s->fd, s->buf, want, (off_t)s->offset);
         else
             n = read(s->fd, s->buf, want);
-    } while (n < 0 && errno == EINTR);
+    } while (n < 0 && errno == EINTR && !interrupt_signal()); /* a pipe may never send more */
     if (n < 0)
         return error_errno(err, "%s: read failed", s->name);
     s->offset += (uint64_t)n;

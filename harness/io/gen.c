@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "gen.h"
 
+#include "interrupt.h"
 #include "records.h"
 #include "workload.h"
 
@@ -69,7 +70,7 @@ static int out_flush(struct out *o, struct error *err)
     size_t done = 0;
     while (done < o->len) {
         ssize_t n = write(o->fd, o->buf + done, o->len - done);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && errno == EINTR && !interrupt_signal())
             continue;
         if (n < 0)
             return error_errno(err, "%s: write failed", o->name);
@@ -210,6 +211,8 @@ int gen_write(int fd, const char *name, const struct spec *spec, const struct ge
     for (uint64_t id = 0; id < opt->rows && rc == 0; id++) {
         if (o.len + RECORD_MAX > OUT_BUFFER_SIZE) {
             rc = out_flush(&o, err);
+            if (rc == 0 && interrupt_signal())
+                rc = error_set(err, "interrupted by %s", strsignal(interrupt_signal()));
             if (opt->progress && now_seconds() - last_report > 0.5) {
                 last_report = now_seconds();
                 report_progress(opt, id, o.total, started);

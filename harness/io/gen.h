@@ -29,7 +29,8 @@ struct gen_stats {
     double seconds;
 };
 
-/* Write the records for spec to fd. Returns -1 with err on a write error. */
+/* Write the records for spec to fd. Returns -1 with err on a write error, or when SIGINT or
+ * SIGTERM arrived (interrupt.h), what was written so far being a part of the file. */
 int gen_write(int fd, const char *name, const struct spec *spec, const struct gen_options *opt,
               struct gen_stats *stats, struct error *err);
 

@@ -3,6 +3,7 @@
 #include "sink.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,20 +12,23 @@ int sink_open(struct sink *s, const char *input_name, const char *output_path, s
 {
     memset(s, 0, sizeof *s);
     s->input_name = input_name;
+    s->out.fd = -1;
     if (output_path == NULL)
         return 0;
-    s->path = xstrdup(output_path);
-    size_t n = strlen(output_path) + 16;
-    s->tmp_path = xmalloc(n);
-    snprintf(s->tmp_path, n, "%s.tmp%ld", output_path, (long)getpid());
-    s->file = fopen(s->tmp_path, "we");
+    if (outfile_open(&s->out, output_path, err) != 0)
+        return -1;
+    /* stdio closes what it wraps: a duplicate leaves the outfile its descriptor to commit. */
+    int fd = fcntl(s->out.fd, F_DUPFD_CLOEXEC, 0);
+    s->file = fd < 0 ? NULL : fdopen(fd, "w");
     if (s->file == NULL) {
-        error_errno(err, "%s: cannot create results file", s->tmp_path);
-        sink_discard(s);
+        error_errno(err, "%s: cannot write", output_path);
+        if (fd >= 0)
+            close(fd);
+        outfile_discard(&s->out);
         return -1;
     }
     if (fputs("id,class,score\n", s->file) == EOF) {
-        error_errno(err, "%s: write failed", s->tmp_path);
+        error_errno(err, "%s: write failed", output_path);
         sink_discard(s);
         return -1;
     }
@@ -37,7 +41,7 @@ int sink_result_line(struct sink *s, const char *line, size_t len, struct error 
     if (s->file == NULL)
         return 0;
     if (fwrite(line, 1, len, s->file) != len || putc('\n', s->file) == EOF)
-        return error_errno(err, "%s: write failed", s->tmp_path);
+        return error_errno(err, "%s: write failed", s->out.name);
     return 0;
 }
 
@@ -56,7 +60,7 @@ int sink_chunk(struct sink *s, uint64_t count, uint64_t sum, const char *lines, 
     if (s->file == NULL || len == 0)
         return 0;
     if (fwrite(lines, 1, len, s->file) != len)
-        return error_errno(err, "%s: write failed", s->tmp_path);
+        return error_errno(err, "%s: write failed", s->out.name);
     return 0;
 }
 
@@ -78,7 +82,7 @@ void sink_failed(struct sink *s, uint64_t line, const char *reason)
         fprintf(stderr, "%s:%llu: failed: %s\n", s->input_name, (unsigned long long)line, reason);
 }
 
-int sink_commit(struct sink *s, struct error *err)
+static void report_counts(const struct sink *s)
 {
     if (s->rejected > REJECTIONS_SHOWN)
         fprintf(stderr, "%s: ... and %llu more rejected records\n", s->input_name,
@@ -86,24 +90,41 @@ int sink_commit(struct sink *s, struct error *err)
     if (s->failed > REJECTIONS_SHOWN)
         fprintf(stderr, "%s: ... and %llu more failed records\n", s->input_name,
                 (unsigned long long)(s->failed - REJECTIONS_SHOWN));
-    if (s->file == NULL)
-        return 0;
+}
+
+/* Close the stream, where a write error that buffering delayed shows. */
+static int close_file(struct sink *s, struct error *err)
+{
     FILE *f = s->file;
     s->file = NULL;
     if (fclose(f) != 0) {
-        error_errno(err, "%s: write failed", s->tmp_path);
+        error_errno(err, "%s: write failed", s->out.name);
         sink_discard(s);
         return -1;
     }
-    if (rename(s->tmp_path, s->path) != 0) {
-        error_errno(err, "%s: cannot rename to %s", s->tmp_path, s->path);
-        sink_discard(s);
-        return -1;
-    }
-    free(s->tmp_path);
-    free(s->path);
-    s->tmp_path = s->path = NULL;
     return 0;
+}
+
+int sink_commit(struct sink *s, struct error *err)
+{
+    report_counts(s);
+    if (s->file == NULL)
+        return 0;
+    if (close_file(s, err) != 0)
+        return -1;
+    return outfile_commit(&s->out, err);
+}
+
+int sink_keep_partial(struct sink *s, char *kept, size_t cap, struct error *err)
+{
+    report_counts(s);
+    if (cap)
+        kept[0] = '\0';
+    if (s->file == NULL)
+        return 0;
+    if (close_file(s, err) != 0)
+        return -1;
+    return outfile_keep_partial(&s->out, kept, cap, err);
 }
 
 void sink_discard(struct sink *s)
@@ -111,9 +132,5 @@ void sink_discard(struct sink *s)
     if (s->file)
         fclose(s->file);
     s->file = NULL;
-    if (s->tmp_path)
-        unlink(s->tmp_path);
-    free(s->tmp_path);
-    free(s->path);
-    s->tmp_path = s->path = NULL;
+    outfile_discard(&s->out);
 }

@@ -1,13 +1,15 @@
 /* sink.h - where results go: the checksum always, a results file when asked, and the
  * rejected records reported on stderr.
  *
- * The results file is written to a temporary name beside the target and renamed into place
- * only when the run completes (sink_commit), so a failed or interrupted run never leaves a
- * file that looks complete.
+ * The results file is an outfile (outfile.h): a regular file is replaced only when the run
+ * completes (sink_commit); a run that stops early keeps its lines so far in FILE.partial
+ * (sink_keep_partial) or nothing (sink_discard), so FILE never looks complete when it is not.
+ * A device, a FIFO or /dev/stdout is written directly.
  */
 #ifndef SHAREBENCH_SINK_H
 #define SHAREBENCH_SINK_H
 
+#include "outfile.h"
 #include "records.h"
 #include "util.h"
 #include "workload.h"
@@ -22,9 +24,8 @@ struct sink {
     uint64_t rejected;
     uint64_t failed; /* valid records whose chunk kept killing workers */
     const char *input_name;
-    char *path;     /* the results file, or NULL */
-    char *tmp_path; /* where it is written until committed */
-    FILE *file;
+    struct outfile out; /* the results file, when one was asked for */
+    FILE *file;         /* writes to out, through a duplicate of its descriptor; or NULL */
 };
 
 /* Start a sink; output_path may be NULL for checksum only. */
@@ -52,10 +53,15 @@ void sink_rejected_count(struct sink *s, uint64_t n);
  * the first REJECTIONS_SHOWN as "FILE:LINE: failed: reason". */
 void sink_failed(struct sink *s, uint64_t line, const char *reason);
 
-/* Finish: print how many rejections were not shown, flush and rename the results file. */
+/* Finish: print how many rejections were not shown, and put the results file in place. */
 int sink_commit(struct sink *s, struct error *err);
 
-/* Give up: remove the temporary results file. Safe after sink_commit. */
+/* Finish early: print how many rejections were not shown, and keep the results so far as
+ * FILE.partial; kept receives its path ("" without a results file). Every line kept is
+ * whole: lines reach the sink a whole chunk or range at a time. */
+int sink_keep_partial(struct sink *s, char *kept, size_t cap, struct error *err);
+
+/* Give up: the results file stays as it was. Safe after sink_commit or sink_keep_partial. */
 void sink_discard(struct sink *s);
 
 #endif

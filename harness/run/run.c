@@ -287,6 +287,24 @@ static struct record_reader *open_reader(const struct run_ctx *run, struct error
     return record_reader_open(opt->input_path, opt->field_limit, err);
 }
 
+/* Only a complete run puts the results file in place. A run interrupted, or with records
+ * that failed, keeps what it has as FILE.partial; any other failure leaves nothing. */
+static void finish_results(struct run_ctx *run, struct sink *sink, int *rc, struct error *err)
+{
+    struct run_stats *stats = run->stats;
+    size_t cap = sizeof stats->results_path;
+    if (*rc == 0 && sink->failed == 0) {
+        *rc = sink_commit(sink, err);
+        if (*rc == 0 && run->opt->output_path)
+            snprintf(stats->results_path, cap, "%s", run->opt->output_path);
+    } else if (*rc == 0 || interrupt_signal()) {
+        if (sink_keep_partial(sink, stats->results_path, cap, err) != 0)
+            *rc = -1; /* err says why; an interrupted run reports it with the interruption */
+    } else {
+        sink_discard(sink);
+    }
+}
+
 static enum run_result stream(struct run_ctx *run, struct error *err)
 {
     const struct run_options *opt = run->opt;
@@ -313,14 +331,7 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
     progress_end(&run->progress);
     if (rc == 0)
         rc = input_id_check(opt->input_path, &input_at_start, err);
-    /* An interrupted run keeps what it has: every result line written is a whole chunk's. */
-    struct error commit_err;
-    if (rc == 0)
-        rc = sink_commit(&sink, err);
-    else if (interrupt_signal())
-        sink_commit(&sink, &commit_err);
-    else
-        sink_discard(&sink);
+    finish_results(run, &sink, &rc, err);
     stats->seconds = now_seconds() - started - stats->start_seconds;
     stats->rows = sink.sum.count;
     stats->checksum = sink.sum.sum;

@@ -72,6 +72,7 @@ struct run_stats {
     double worker_cpu_seconds;
     double parent_cpu_seconds; /* the parent's CPU while streaming (build and prepare apart) */
     enum run_feed feed;        /* the feed used (RUN_FEED_AUTO: no workers, no feed) */
+    char results_path[4096];   /* where --output's lines are: FILE, FILE.partial, or "" */
 };
 
 enum run_result {

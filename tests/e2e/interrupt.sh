@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SIGINT or SIGTERM at a random moment stops a run of every strategy cleanly: exit 130 or
-# 143 (or 0 if the run had already finished), the results file holds exactly the results the
-# message reports, no temporary file is left (results, mapped_file's image), and no process
-# survives the run (forked or exec'd workers).
+# 143 (or 0 if the run had already finished), the file the message names (FILE.partial, never
+# FILE) holds exactly the results it reports, no temporary file is left (results,
+# mapped_file's image), and no process survives the run (forked or exec'd workers).
 # usage: interrupt.sh SHAREBENCH SPEC WORK
 set -eu
 SHAREBENCH=$1 WORK=$3
@@ -28,7 +28,7 @@ for run in serial global_fork module_state registry shared_arrays mapped_file \
   for sig in INT TERM; do
     round=$((round + 1))
     results="$WORK/results-$round.csv"
-    rm -f "$results" "$results".tmp*
+    rm -f "$results" "$results".tmp* "$results.partial"
     set +e
     "$SHAREBENCH" run --spec "$SPEC" --input "$data" --strategy "$strategy" --workers 2 \
       --start "$start" --scratch-dir "$WORK/scratch" --output "$results" \
@@ -62,8 +62,12 @@ for run in serial global_fork module_state registry shared_arrays mapped_file \
       continue
     fi
     reported=$(sed -n 's/.*after \([0-9]*\) results.*/\1/p' <<<"$message")
-    if [ -e "$results" ]; then
-      expect_eq "$what results file lines" "$((reported + 1))" "$(wc -l <"$results")"
+    kept=$(sed -n 's/.*results so far in \(.*\)$/\1/p' <<<"$message")
+    if [ -n "$kept" ]; then
+      # FILE.partial; FILE itself only when the signal came after the run had completed.
+      [ "$kept" = "$results.partial" ] || [ "$kept" = "$results" ] || fail "$what: kept in '$kept'"
+      [ "$kept" = "$results" ] || [ ! -e "$results" ] || fail "$what: interrupted, yet $results exists"
+      expect_eq "$what results file lines" "$((reported + 1))" "$(wc -l <"$kept")"
     else
       expect_eq "$what results with no file" 0 "$reported"
     fi
