@@ -245,13 +245,12 @@ static const char *results_note(const struct run_options *opt, const struct run_
                                 const struct error *err)
 {
     static char note[sizeof stats->results_path + sizeof err->msg + 64];
-    if (opt->output_path == NULL)
-        return "";
+    if (opt->output_path == NULL || (stats->results_path[0] == '\0' && err->msg[0] == '\0'))
+        return ""; /* stopped before the results file was opened */
     if (stats->results_path[0])
         snprintf(note, sizeof note, "; results so far in %s", stats->results_path);
     else
-        snprintf(note, sizeof note, "; results so far not kept%s%s", err->msg[0] ? ": " : "",
-                 err->msg);
+        snprintf(note, sizeof note, "; results so far not kept: %s", err->msg);
     return note;
 }
 
