@@ -52,16 +52,7 @@ for case in INT:global_fork:fork TERM:per_worker_copy:exec INT:mapped_file:exec;
   # compare holds its runs' log open, in TMPDIR, under no name or a name soon gone.
   logs=$(for fd in /proc/"$compare"/fd/*; do readlink "$fd"; done 2>/dev/null | grep -c "^$TMPDIR/" || true)
   expect_eq "$what: a log in TMPDIR" 1 "$logs"
-  kill -"$sig" "$compare"
-  for _ in $(seq 1 600); do kill -0 "$compare" 2>/dev/null || break; sleep 0.05; done
-  if kill -0 "$compare" 2>/dev/null; then
-    fail "$what: compare still running 30 s after the signal"
-    kill -9 "$compare"
-  fi
-  set +e
-  wait "$compare"
-  rc=$?
-  set -e
+  signal_and_wait "$compare" "$sig" "$what: compare"
   expect_eq "$what: exit" "$([ "$sig" = INT ] && echo 130 || echo 143)" "$rc"
   expect_contains "$what: says it was interrupted" "$(cat "$WORK/err")" "sharebench compare: interrupted by"
   expect_contains "$what: names the partial file" "$(cat "$WORK/err")" "$out.partial"

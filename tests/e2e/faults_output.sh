@@ -83,16 +83,7 @@ start_fed_run() {
 # end_run SIG: send SIG to the run, wait for it (kill -9 after 30 s), close its input; sets rc
 # and err, and kills what outlived it.
 end_run() {
-  kill -"$1" "$parent" 2>/dev/null || true
-  for _ in $(seq 1 600); do kill -0 "$parent" 2>/dev/null || break; sleep 0.05; done
-  if kill -0 "$parent" 2>/dev/null; then
-    fail "still running 30 s after SIG$1"
-    kill -9 "$parent"
-  fi
-  set +e
-  wait "$parent"
-  rc=$?
-  set -e
+  signal_and_wait "$parent" "$1" "the run"
   exec 3>&-
   err=$(cat "$WORK/err")
   for _ in $(seq 1 600); do [ -z "$(pgrep -f -- "$WORK/" || true)" ] && break; sleep 0.05; done

@@ -19,6 +19,21 @@ run_sb() {
   err=$(cat "$WORK/err")
 }
 
+# signal_and_wait PID SIG WHAT: send SIG to PID, a child of this shell, and wait for it to end
+# (a failure and kill -9 if it still runs 30 s later); sets rc to its exit status.
+signal_and_wait() {
+  kill -"$2" "$1" 2>/dev/null || true
+  for _ in $(seq 1 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$1" 2>/dev/null; then
+    fail "$3: still running 30 s after SIG$2"
+    kill -9 "$1"
+  fi
+  set +e
+  wait "$1"
+  rc=$?
+  set -e
+}
+
 # summary_value KEY: the value of KEY in the last line of stdout (key=value form).
 summary_value() {
   tail -n 1 "$WORK/out" | tr ' ' '\n' | sed -n "s/^$1=//p"
