@@ -32,6 +32,7 @@ struct run_ctx {
     struct run_stats *stats;
     struct memsampler *sampler; /* NULL when not sampling */
     struct run_input input;
+    struct input_id input_at_start; /* the input as it was when the run began */
     struct progress progress;
     struct record_reader *reader; /* while streaming */
     struct pool *pool;            /* while streaming through one */
@@ -310,8 +311,6 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
     const struct run_options *opt = run->opt;
     struct run_stats *stats = run->stats;
     bool in_process = opt->strategy->kind == STRATEGY_IN_PROCESS;
-    struct input_id input_at_start;
-    input_id_take(opt->input_path, &input_at_start);
     if (!in_process && choose_feed(run, err) != RUN_OK)
         return RUN_BAD_INPUT;
     struct record_reader *reader = open_reader(run, err);
@@ -330,7 +329,7 @@ static enum run_result stream(struct run_ctx *run, struct error *err)
     stats->parent_cpu_seconds = cpu_of_this_thread() - cpu_started;
     progress_end(&run->progress);
     if (rc == 0)
-        rc = input_id_check(opt->input_path, &input_at_start, err);
+        rc = input_id_check(opt->input_path, &run->input_at_start, err);
     finish_results(run, &sink, &rc, err);
     stats->seconds = now_seconds() - started - stats->start_seconds;
     stats->rows = sink.sum.count;
@@ -444,7 +443,9 @@ enum run_result run(const struct run_options *opt, struct run_stats *stats, stru
 {
     memset(stats, 0, sizeof *stats);
     if (run_check_options(opt, err) != 0)
-        return RUN_BAD_INPUT; /* refused before anything is built */
+        return RUN_BAD_INPUT;       /* refused before anything is built */
+    struct input_id input_at_start; /* before the build: a change during it counts too */
+    input_id_take(opt->input_path, &input_at_start);
     stats->workers = opt->strategy->kind == STRATEGY_IN_PROCESS ? 0 : opt->workers;
     struct spec spec;
     if (spec_load(opt->spec_path, &spec, err) != 0)
@@ -456,7 +457,8 @@ enum run_result run(const struct run_options *opt, struct run_stats *stats, stru
         spec_free(&spec);
         return RUN_BAD_INPUT;
     }
-    struct run_ctx run = {.opt = opt, .stats = stats, .input = {.fd = -1}};
+    struct run_ctx run = {
+        .opt = opt, .stats = stats, .input = {.fd = -1}, .input_at_start = input_at_start};
     if (opt->sample_ms) {
         unsigned columns = opt->strategy->kind == STRATEGY_PROCESSES ? opt->workers : 0;
         run.sampler = memsampler_start(opt->sample_ms, opt->timeline_path, columns, err);
