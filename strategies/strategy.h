@@ -126,7 +126,7 @@ const char *strategy_exec_refusal(const struct strategy *s, char *out, size_t ca
 /* Every strategy, in presentation order; NULL-terminated. */
 extern const struct strategy *const strategy_table[];
 
-/* The strategy called name, or NULL. */
+/* The strategy called name, or NULL (test strategies, not in the table, included). */
 const struct strategy *strategy_find(const char *name);
 
 /* The strategies, one per file: strategy_serial, strategy_global_fork, ... as listed in
@@ -134,5 +134,8 @@ const struct strategy *strategy_find(const char *name);
 #define STRATEGY(name) extern const struct strategy strategy_##name;
 #include "strategies.def"
 #undef STRATEGY
+
+/* For the tests only (strategies/testing/): not in strategy_table. */
+extern const struct strategy strategy_test_known;
 
 #endif

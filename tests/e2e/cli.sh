@@ -9,12 +9,13 @@ mkdir -p "$WORK"
 . "$(dirname "$0")/lib.sh"
 tiny_spec="$CONF/spec-tiny.csv" tiny_records="$CONF/records-tiny.csv"
 
-for cmd in gen run list; do
+for cmd in gen run list compare; do
   run_sb "$cmd" --help
   expect_eq "$cmd --help exit" 0 "$rc"
   expect_contains "$cmd --help" "$out" "usage: sharebench $cmd"
 done
 run_sb --help
+expect_eq "--help exit" 0 "$rc"
 expect_contains "--help" "$out" "commands:"
 run_sb
 expect_eq "no command" 2 "$rc"
@@ -115,7 +116,9 @@ expect_eq "limit rows" 10 "$(summary_value rows)"
 # Standard input works as input.
 set +e
 "$SHAREBENCH" run --spec "$tiny_spec" --input - <"$tiny_records" >"$WORK/out" 2>"$WORK/err"
+rc=$?
 set -e
+expect_eq "stdin exit" 0 "$rc"
 expect_eq "stdin checksum" bf882334fc882df9 "$(summary_value checksum)"
 
 # The results file: header plus one line per result, and its lines give the checksum.
@@ -137,6 +140,16 @@ PY
 run_sb run --spec "$tiny_spec" --input "$WORK/missing.csv" --output "$WORK/never.csv"
 [ ! -e "$WORK/never.csv" ] || fail "a failed run left a results file"
 ls "$WORK" | grep -q '\.tmp' && fail "a temporary file was left behind"
+# Nor does a run that fails half-way, after results were written: the test strategy's second
+# task fails on purpose (SHAREBENCH_TEST_KNOWN=fail=2), the first one's results are in hand.
+rm -f "$WORK/half.csv"
+SHAREBENCH_TEST_KNOWN=fail=2 run_sb run --spec "$tiny_spec" --input "$tiny_records" \
+  --strategy test_known --workers 1 --range-bytes 4K --no-baseline --output "$WORK/half.csv"
+expect_eq "failed half-way: exit" 1 "$rc"
+expect_contains "failed half-way: says why" "$err" "fails on purpose"
+expect_eq "failed half-way: no summary" "" "$out"
+[ ! -e "$WORK/half.csv" ] || fail "a run that failed half-way left its results file"
+ls "$WORK" | grep -q '\.tmp' && fail "a run that failed half-way left a temporary file"
 
 # Rejections: the first 20 one by one, then a count.
 {

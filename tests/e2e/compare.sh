@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# sharebench compare: the matrix runs, every run is a row with every column, all runs agree on
-# the checksum, gnuplot reads the file as it is, and per_task_serialize on a large input is
-# refused unless limited.
+# sharebench compare: the matrix runs, every run is a row with every column (repeat,
+# exit_status, limit, then the run summary's keys in its order), runs are interleaved (every
+# configuration once, then every one again), all runs agree on the checksum and a run that
+# disagrees fails compare, naming it; gnuplot reads the file as it is, and per_task_serialize
+# on a large input is refused unless --serialize-limit or --limit bounds it.
 # usage: compare.sh SHAREBENCH CONFORMANCE_DIR SPECS_DIR WORK
 set -eu
 SHAREBENCH=$1 CONF=$2 SPECS=$3 WORK=$4
@@ -34,6 +36,20 @@ assert {r["feed"] for r in rows} == {"none", "records", "ranges"}
 assert all((r["chunk"] == "0") == (r["feed"] != "records") for r in rows)
 assert all(float(r["model_copies"]) > 0.5 for r in rows), [r["model_copies"] for r in rows]
 PY
+# Columns: repeat, exit_status, limit, then the keys of the run summary, in its order.
+run_sb run --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" --no-baseline
+expect_eq "columns" "repeat,exit_status,limit,$(tail -n 1 "$WORK/out" | tr ' ' '\n' | cut -d= -f1 | paste -sd,)" \
+  "$(head -n 1 "$results")"
+# Interleaved: A B C ... A B C ..., every configuration once per repeat, in the same order.
+python3 - "$results" <<'PY' || fail "runs are not interleaved"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+config = lambda r: tuple(r[k] for k in ("strategy", "start", "feed", "workers", "chunk", "touch"))
+half = len(rows) // 2
+first, second = [config(r) for r in rows[:half]], [config(r) for r in rows[half:]]
+assert [r["repeat"] for r in rows] == ["1"] * half + ["2"] * half, [r["repeat"] for r in rows]
+assert len(set(first)) == half and first == second, (first, second)
+PY
 ls "$WORK/timelines" | grep -q 'shared_arrays-records-w2-c7-t1-r2.csv' || fail "timelines not kept"
 gnuplot >/dev/null 2>"$WORK/gp.err" <<GP ||
 set terminal dumb
@@ -58,6 +74,19 @@ run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies 
   --workers 1 --repeat 1 --serialize-limit 300 --sample-ms 50 --out "$WORK/limited.csv"
 expect_eq "limited exit" 0 "$rc"
 expect_eq "limited rows" 300 "$(python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['rows'])" "$WORK/limited.csv")"
+run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies per_task_serialize \
+  --workers 1 --repeat 1 --limit 300 --sample-ms 50 --out "$WORK/limited.csv"
+expect_eq "--limit lifts the refusal: exit" 0 "$rc"
+expect_eq "--limit rows" 300 "$(python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['rows'])" "$WORK/limited.csv")"
+
+# One configuration gives another answer (the test strategy shifts a prior): compare fails,
+# names it, and still keeps every row.
+SHAREBENCH_TEST_KNOWN=wrong run_sb compare --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" \
+  --strategies serial,shared_arrays,test_known --workers 2 --repeat 1 --out "$WORK/wrong.csv"
+expect_eq "a wrong answer: exit" 1 "$rc"
+expect_contains "a wrong answer: names it" "$err" "WRONG ANSWER: test_known"
+expect_eq "a wrong answer: one complaint" 1 "$(grep -c 'WRONG ANSWER' <<<"$err")"
+expect_eq "a wrong answer: rows kept" 4 "$(wc -l <"$WORK/wrong.csv")"
 
 # --start fork,exec: exec rows for the strategies that can, the others named as left out.
 run_sb compare --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" \

@@ -3,7 +3,8 @@
 # ranks (one machine, oversubscribed), also on a file whose split points fall inside a quoted
 # field holding line ends; malformed quoting anywhere gives the serial figures too (the plan
 # follows the reader's own recovery); bad usage says so once; and memory per node is about one model copy for
-# mpi_shared_window and one per rank for mpi_bcast_copy (4 ranks, default spec).
+# mpi_shared_window and one per rank for mpi_bcast_copy (4 ranks, default spec), node_pss_mb
+# three images larger for the broadcast.
 # usage: mpi.sh SHAREBENCH SHAREBENCH_MPI CONFORMANCE_DIR SPECS_DIR MALFORMED_DIR WORK
 set -eu
 SHAREBENCH=$1 MPI_BIN=$2 DIR=$3 SPECS=$4 MALFORMED=$5 WORK=$6
@@ -131,6 +132,9 @@ expect_contains "--help" "$out" "mpi_shared_window"
 # 5. Memory per node, 4 ranks, the default spec (a 34 MB image): measured, not assumed.
 data="$WORK/default.csv"
 [ -s "$data" ] || "$SHAREBENCH" gen --spec "$SPECS/default.csv" --rows 20000 --seed 3 --quiet --output "$data"
+# One node here: its PSS (node_pss_mb) is the whole job's and the only entry of the per-node
+# list, holds what it held before the model plus the model's growth, and the broadcast's
+# three extra copies show in it.
 for strategy in mpi_shared_window mpi_bcast_copy; do
   run_mpi 4 --spec "$SPECS/default.csv" --input "$data" --strategy "$strategy"
   expect_eq "$strategy memory run exit" 0 "$rc"
@@ -141,5 +145,15 @@ for strategy in mpi_shared_window mpi_bcast_copy; do
   else
     awk -v c="$copies" 'BEGIN { exit !(c > 3.5 && c < 4.5) }' || fail "$strategy: $copies copies per node, expected about 4"
   fi
+  node=$(summary_value node_pss_mb)
+  eval "node_pss_$strategy=$node"
+  expect_eq "$strategy nodes" 1 "$(summary_value nodes)"
+  awk -v n="$node" -v list="$(summary_value node_pss_by_node_mb)" -v t="$(summary_value pss_total_mb)" \
+    -v b="$(summary_value node_pss_before_mb)" -v g="$(summary_value node_model_mb)" 'BEGIN {
+      exit !(n - list < 0.01 && list - n < 0.01 && n == t && n >= b + g - 1) }' ||
+    fail "$strategy: node_pss_mb $node against $(tail -n 1 "$WORK/out")"
 done
+awk -v w="$node_pss_mpi_shared_window" -v c="$node_pss_mpi_bcast_copy" -v i="$(summary_value image_mb)" \
+  'BEGIN { exit !(c - w > 2.5 * i && c - w < 3.5 * i) }' ||
+  fail "node_pss_mb: mpi_bcast_copy $node_pss_mpi_bcast_copy MB, mpi_shared_window $node_pss_mpi_shared_window MB: not 3 images apart"
 finish
