@@ -24,10 +24,13 @@ expect_eq "unknown command" 2 "$rc"
 expect_contains "unknown command" "$err" "unknown command 'frobnicate'"
 
 run_sb list
+expect_eq "list exit" 0 "$rc"
 for s in serial global_fork module_state registry shared_arrays mapped_file per_task_serialize \
   per_worker_copy threads; do
   expect_contains "list" "$out" "$s "
 done
+# The strategy for the tests only is found by name, never listed.
+[[ "$out" != *test_known* ]] || fail "list shows the test strategy"
 
 # Bad flags: exit 2 and a message that names the problem.
 check_usage() { # expected-message args...
@@ -94,6 +97,7 @@ expect_eq "registry bytes_shipped (16-byte handles)" 320 "$(summary_value bytes_
 # In the range feed a task is a range of about --range-bytes: the handle goes with each.
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy registry --workers 3 \
   --range-bytes 4K
+expect_eq "registry ranges: exit" 0 "$rc"
 size=$(stat -c %s "$tiny_records")
 expect_eq "registry ranges: feed" ranges "$(summary_value feed)"
 expect_eq "registry ranges: range_bytes" 4096 "$(summary_value range_bytes)"
@@ -104,13 +108,16 @@ chunks=$(summary_value chunks)
 expect_eq "registry ranges: bytes_shipped (16-byte handles)" $((16 * chunks)) "$(summary_value bytes_shipped)"
 [ -n "$(summary_value setup_seconds)" ] || fail "summary lacks setup_seconds="
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --output "$WORK/serial-results.csv"
+expect_eq "serial results exit" 0 "$rc"
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --strategy global_fork --workers 2 --output "$WORK/pool-results.csv"
+expect_eq "pool results exit" 0 "$rc"
 expect_eq "pool results file lines" 2001 "$(wc -l <"$WORK/pool-results.csv")"
 cmp -s <(sort "$WORK/pool-results.csv") <(sort "$WORK/serial-results.csv") ||
   fail "pool results differ from serial results (as sets of lines)"
 
 # --limit processes only the first N records.
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --limit 10
+expect_eq "limit exit" 0 "$rc"
 expect_eq "limit rows" 10 "$(summary_value rows)"
 
 # Standard input works as input.
@@ -123,6 +130,7 @@ expect_eq "stdin checksum" bf882334fc882df9 "$(summary_value checksum)"
 
 # The results file: header plus one line per result, and its lines give the checksum.
 run_sb run --spec "$tiny_spec" --input "$tiny_records" --output "$WORK/results.csv"
+expect_eq "results exit" 0 "$rc"
 expect_eq "results lines" 2001 "$(wc -l <"$WORK/results.csv")"
 python3 - "$WORK/results.csv" bf882334fc882df9 <<'PY' || fail "results file does not give the checksum"
 import sys
@@ -138,6 +146,7 @@ assert "%016x" % total == sys.argv[2], "%016x" % total
 PY
 # A run that cannot start leaves no results file behind.
 run_sb run --spec "$tiny_spec" --input "$WORK/missing.csv" --output "$WORK/never.csv"
+expect_eq "missing input with --output: exit" 2 "$rc"
 [ ! -e "$WORK/never.csv" ] || fail "a failed run left a results file"
 ls "$WORK" | grep -q '\.tmp' && fail "a temporary file was left behind"
 # Nor does a run that fails half-way, after results were written: the test strategy's second

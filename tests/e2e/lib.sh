@@ -4,9 +4,11 @@ set -u
 
 failures=0
 
+# SHAREBENCH_FAIL_FAST=1 (scripts/mutants sets it): stop at the first failed check.
 fail() {
   echo "FAIL: $*" >&2
   failures=$((failures + 1))
+  [ -z "${SHAREBENCH_FAIL_FAST:-}" ] || exit 1
 }
 
 # run_sb ARGS...: runs sharebench; sets rc, out (stdout), err (stderr).
@@ -48,6 +50,26 @@ expect_contains() { # what haystack needle
     *"$3"*) ;;
     *) fail "$1: expected to contain '$3', got: $2" ;;
   esac
+}
+
+# wait_or_kill PID SECONDS: wait for a background process, at most SECONDS; one still
+# running then is killed (-9) and rc is "timeout", else rc is its exit status.
+wait_or_kill() {
+  local pid=$1 i
+  for ((i = 0; i < $2 * 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rc=timeout
+    return 0
+  fi
+  set +e
+  wait "$pid"
+  rc=$?
+  set -e
 }
 
 finish() {

@@ -31,6 +31,7 @@ done
 
 # `sharebench list` says which strategies are fork-only.
 run_sb list
+expect_eq "list exit" 0 "$rc"
 for strategy in global_fork module_state registry; do
   expect_contains "list marks $strategy" "$(grep "^$strategy " <<<"$out")" "[fork only]"
 done
@@ -94,6 +95,7 @@ run_sb worker --strategy mapped_file --spec "$spec" --path "$records" --task-fd 
 expect_eq "mapped_file, not an image: exit" 1 "$rc"
 expect_contains "mapped_file, not an image" "$err" "image"
 run_sb worker --strategy mapped_file --spec "$spec" --path "$WORK/none.img" --task-fd 0 --result-fd 1 </dev/null
+expect_eq "mapped_file, no file: exit" 1 "$rc"
 expect_contains "mapped_file, no file" "$err" "$WORK/none.img"
 
 # Bad flags, and a scratch directory that is not there.
