@@ -75,7 +75,7 @@ run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies 
 expect_eq "limited exit" 0 "$rc"
 expect_eq "limited rows" 300 "$(python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['rows'])" "$WORK/limited.csv")"
 run_sb compare --spec "$SPECS/default.csv" --input "$WORK/big.csv" --strategies per_task_serialize \
-  --workers 1 --repeat 1 --limit 300 --sample-ms 50 --out "$WORK/limited.csv"
+  --workers 1 --repeat 1 --feed records --limit 300 --sample-ms 50 --out "$WORK/limited.csv"
 expect_eq "--limit lifts the refusal: exit" 0 "$rc"
 expect_eq "--limit rows" 300 "$(python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['rows'])" "$WORK/limited.csv")"
 

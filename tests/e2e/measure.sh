@@ -68,9 +68,11 @@ expect_known k-cow 4     # + 1 per worker and the parent's own
 expect_known k-all 5.5   # 1 + 3 x 0.5 + 1 + (3 + 1) x 0.5
 # Where the memory shows: the shared mapping in pss_shmem beside the image, private memory
 # and copied pages in pss_anon; every copied page is a minor fault of its worker.
-holds "k-none: the image in pss_shmem" "s >= i - 0.5 && s <= i + 1" \
-  -v s="$(v k-none pss_shmem_mb)" -v i="$image_mb"
-holds "k-shared: the mapping in pss_shmem once" "s >= i + m - 1 && s <= i + m + 2" \
+# (Upper bounds leave room for the sampler: it reads one process after another, so while
+# workers map shared pages a sample can count some twice; three times would be far above.)
+holds "k-none: the image in pss_shmem" "s >= i - 0.5 && s <= i + 0.3 * m" \
+  -v s="$(v k-none pss_shmem_mb)" -v i="$image_mb" -v m="$model_mb"
+holds "k-shared: the mapping in pss_shmem once" "s >= i + m - 1 && s <= i + 1.3 * m" \
   -v s="$(v k-shared pss_shmem_mb)" -v i="$image_mb" -v m="$model_mb"
 holds "k-private: 2 models more in pss_anon" "a - a0 >= 1.8 * m && a - a0 <= 2.2 * m" \
   -v a="$(v k-private pss_anon_mb)" -v a0="$(v k-none pss_anon_mb)" -v m="$model_mb"
@@ -93,12 +95,14 @@ expect_eq "--no-baseline: baseline_mb" nan "$(v k-nobase baseline_mb)"
 expect_eq "--no-baseline: model_copies" nan "$(v k-nobase model_copies)"
 awk -F, '$1 == "seed" || $1 == "classes"' "$SPEC" >"$WORK/one-token.csv"
 echo "vocab,1" >>"$WORK/one-token.csv"
-run_sb run --spec "$WORK/one-token.csv" --input "$data" --strategy global_fork --workers 2 \
+# 4 workers: a baseline measured with fewer would show (each worker's own memory).
+run_sb run --spec "$WORK/one-token.csv" --input "$data" --strategy global_fork --workers 4 \
   --no-baseline --limit 20000
 one_token=$(summary_value pss_peak_mb)
+measure gf4 --strategy global_fork --workers 4
+holds "global_fork, 4 workers: the measured baseline $(v gf4 baseline_mb) is the one-token run's $one_token MB" \
+  "b >= o * 0.95 - 0.25 && b <= o * 1.05 + 0.25" -v b="$(v gf4 baseline_mb)" -v o="$one_token"
 measure gf --strategy global_fork --workers 2
-holds "global_fork: the measured baseline $(v gf baseline_mb) is the one-token run's $one_token MB" \
-  "b >= o - 2.5 && b <= o + 2.5" -v b="$(v gf baseline_mb)" -v o="$one_token"
 
 # 3. --touch: classify writes into every model entry it reads.
 measure gf-touch --strategy global_fork --workers 2 --touch
