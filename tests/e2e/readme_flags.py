@@ -8,8 +8,9 @@ For every command `sharebench --help` lists (but internal ones), README.md must 
   - "required" in the table's default column if and only if --help's usage line shows the flag
     outside [brackets];
   - the default the table states is the one --help states as "(default X)", "(default: X)" or
-    "; default X" (up to ';', ')' or the end of the description; a machine's own count, as in
-    "online CPUs, 2", is left out), and "—" exactly when --help states none.
+    "; default X" (up to ';', ')' or the end of the description; a machine's own count or path
+    after a comma, as in "online CPUs, 2", is left out), and "—" exactly when --help states
+    none.
 Every mismatch is printed as one line naming the command, the flag and what differs.
 
 usage: readme_flags.py SHAREBENCH README.md
@@ -46,7 +47,9 @@ def default_in(description):
     if not m:
         return NONE
     value = re.sub(r"\s+", " ", m.group(1)).strip()
-    return re.sub(r", \d+$", "", value)  # "online CPUs, 2": the count is this machine's
+    # "online CPUs, 2", "those of the source tree ..., /home/...": the count or the path after
+    # the comma is this machine's.
+    return re.sub(r", (\d+|/\S*)$", "", value)
 
 
 def parse_help(text):
