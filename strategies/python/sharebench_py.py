@@ -4,24 +4,42 @@
     sharebench_py.py run --spec FILE --input FILE --strategy NAME [--workers N] [--chunk C]
                          [--start fork|spawn|forkserver] [--model objects|numpy]
                          [--limit N] [--output FILE] [--field-limit SIZE]
-                         [--scratch-dir DIR] [--json]
-    sharebench_py.py list
+                         [--scratch-dir DIR] [--json] [--progress-fd FD]
+    sharebench_py.py list [--tsv]
 
 `run` prints, as its last line of standard output, the summary line of `sharebench run`
 (strategy=py:NAME start= workers= chunk= ... rows= rejected= checksum= seconds= rows_per_s=
 ... model_mb= model= python=), and reports rejected records on standard error exactly as the C
 harness does. Exit status: 0 success, 1 the run failed, 2 bad usage or unusable input, 130 or
 143 when interrupted. Runs on Debian's python3 with python3-numpy; nothing else.
+
+`sharebench run --strategy py:NAME` runs this program and measures it (harness/run/
+python_run.c): it reads `list --tsv` (one idiom per line: name, kind, start methods, model
+representations, C counterpart, why it needs fork, summary; tab-separated) and gives `run`
+--progress-fd, on which one byte is written per event: 'u' the workers are up, 'r' a result
+came back, 'd' every result is in (the workers may end from now on).
 """
-import argparse
 import os
 import signal
 import sys
 
-from sbpy import idioms
-from sbpy.records import FIELD_LIMIT_DEFAULT, InputError
-from sbpy.run import Interrupted, Run, UsageError, format_summary
-from sbpy.spec import SpecError
+
+def interrupted_at_start(signum, frame):
+    """SIGINT or SIGTERM before the run has begun (while numpy loads): nothing to undo yet."""
+    sys.stderr.write("sharebench run: interrupted by %s\n" % signal.strsignal(signum))
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, interrupted_at_start)
+signal.signal(signal.SIGINT, interrupted_at_start)
+
+import argparse  # noqa: E402  (after the handlers: an early signal must not print a traceback)
+
+from sbpy import idioms  # noqa: E402
+from sbpy.records import FIELD_LIMIT_DEFAULT, InputError  # noqa: E402
+from sbpy.pool import Progress  # noqa: E402
+from sbpy.run import Interrupted, Run, UsageError, format_summary  # noqa: E402
+from sbpy.spec import SpecError  # noqa: E402
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 WORKERS_MAX, CHUNK_MAX = 1024, 1 << 20
@@ -77,7 +95,16 @@ def run_parser():
                    help="reject records with a field over SIZE bytes (default 1M)")
     p.add_argument("--scratch-dir", help="where memmap writes its file (default $TMPDIR, else /tmp)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--progress-fd", type=count(0, 1 << 20), help="write a byte per event to FD "
+                   "(u: workers up, r: a result, d: all results in), for the harness")
     return p
+
+
+def cmd_list_tsv():
+    for idiom in idioms.TABLE:
+        print("\t".join((idiom.NAME, idiom.KIND, ",".join(idiom.STARTS), ",".join(idiom.MODELS),
+                         idiom.C_COUNTERPART, getattr(idiom, "FORK_ONLY", ""), idiom.SUMMARY)))
+    return EXIT_OK
 
 
 def cmd_list():
@@ -99,7 +126,7 @@ def cmd_run(argv):
         Parser(prog="sharebench_py.py run").error(
             "no strategy '%s' ('sharebench_py.py list' names them)" % a.strategy)
     run = Run(idiom, a.spec, a.input, a.workers, a.chunk, a.start, a.model, a.limit, a.output,
-              a.field_limit, a.scratch_dir)
+              a.field_limit, a.scratch_dir, Progress(a.progress_fd))
     signal.signal(signal.SIGTERM, raise_interrupted)
     signal.signal(signal.SIGINT, raise_interrupted)
     try:
@@ -119,6 +146,8 @@ def main(argv):
         return cmd_run(argv[1:])
     if len(argv) == 1 and argv[0] == "list":
         return cmd_list()
+    if argv == ["list", "--tsv"]:
+        return cmd_list_tsv()
     if len(argv) >= 1 and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return EXIT_OK

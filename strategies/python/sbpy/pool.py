@@ -12,6 +12,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import pickle
+import signal
 import threading
 import time
 import ctypes
@@ -62,6 +63,18 @@ class ModelSource:
         return model
 
 
+class Progress:
+    """Events for whoever watches the run (the C harness's timeout): one byte each on a
+    descriptor, or nothing without one. 'u' workers up, 'r' a result, 'd' all results in."""
+
+    def __init__(self, fd=None):
+        self.fd = fd
+
+    def __call__(self, event):
+        if self.fd is not None:
+            os.write(self.fd, event)
+
+
 # ---- in a worker ------------------------------------------------------------------------------
 
 
@@ -75,6 +88,14 @@ def _worker_start(ready, initializer, initargs):
     An initializer that raises would make Pool start a new worker, which raises again, for
     ever; so its error is kept instead, and every task this worker takes reports it."""
     global _setup_error
+    # The parent alone decides how a run ends (as in the C pool): a worker process ignores
+    # SIGINT (a terminal sends it to the whole process group) and dies at once of SIGTERM,
+    # which is how Pool.terminate() stops it. A forked worker would otherwise inherit the
+    # parent's handlers and raise where it stands, perhaps holding a queue's lock that the
+    # parent then waits for. (A ThreadPool's workers are threads: signals are not theirs.)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     before = resident_bytes()
     try:
         if initializer:
@@ -172,18 +193,23 @@ def open_pool(kind, start, workers, plan):
     return context.Pool(workers, _worker_start, (ready, plan.initializer, plan.initargs)), ready
 
 
-def stream(kind, start, workers, plan, chunks, totals, stats):
+def stream(kind, start, workers, plan, chunks, totals, stats, progress=Progress()):
     """Run every chunk through plan.work and add the results to totals; fill stats with the
-    start and ready times (seconds after the pool was asked for) and per-worker setup memory."""
+    start and ready times (seconds after the pool was asked for) and per-worker setup memory.
+    progress hears of each step (Progress)."""
     if kind == "serial":
+        progress(b"u")
         for chunk in chunks:
             totals.add(plan.work(chunk))
+            progress(b"r")
+        progress(b"d")
         return
     gate = InFlight(IN_FLIGHT_PER_WORKER * workers)
     t0 = time.monotonic()
     pool, ready = open_pool(kind, start, workers, plan)
     stats["start_s"] = time.monotonic() - t0
     stats["stream_started"] = time.monotonic()
+    progress(b"u")
     try:
         # Each task is one chunk already (--chunk records, like the C pool's tasks), so
         # chunksize=1: Pool's own chunksize would batch the same way, but a worker would then
@@ -192,6 +218,8 @@ def stream(kind, start, workers, plan, chunks, totals, stats):
         for result in pool.imap_unordered(work, gate.admit(chunks), chunksize=1):
             gate.done()
             totals.add(result)
+            progress(b"r")
+        progress(b"d")
         pool.close()
     except BaseException:
         gate.stop()

@@ -4,10 +4,11 @@ number format), so the C harness can read a Python run as it reads its own.
 """
 import os
 import platform
+import resource
 import signal
 import time
 
-from .pool import ModelSource, Totals, chunks_of, payload_bytes, stream
+from .pool import ModelSource, Progress, Totals, chunks_of, payload_bytes, stream
 from .records import FIELD_LIMIT_DEFAULT, InputError, RecordReader, RejectionReport
 from .spec import SpecError, load_spec
 
@@ -55,13 +56,15 @@ class Run:
     """The options of one run, and what it measured."""
 
     def __init__(self, idiom, spec_path, input_path, workers, chunk, start, model=None,
-                 limit=0, output=None, field_limit=FIELD_LIMIT_DEFAULT, scratch_dir=None):
+                 limit=0, output=None, field_limit=FIELD_LIMIT_DEFAULT, scratch_dir=None,
+                 progress=Progress()):
         self.idiom, self.spec_path, self.input_path = idiom, spec_path, input_path
         self.workers = 0 if idiom.KIND == "serial" else workers
         self.chunk = SERIAL_CHUNK if idiom.KIND == "serial" else chunk
         self.start, self.model = start, model or idiom.MODELS[0]
         self.limit, self.output_path = limit, output
         self.field_limit, self.scratch_dir = field_limit, scratch_dir
+        self.progress = progress
         self.stats = {}
 
     def execute(self, table):
@@ -92,9 +95,10 @@ class Run:
         rejections = RejectionReport(reader.name)
         totals = Totals(output)
         chunks = chunks_of(reader, self.chunk, self.limit, rejections, output is not None)
-        started = time.monotonic()
+        started, usage = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
         try:
-            stream(self.idiom.KIND, self.start, self.workers, plan, chunks, totals, self.stats)
+            stream(self.idiom.KIND, self.start, self.workers, plan, chunks, totals, self.stats,
+                   self.progress)
         except BaseException:
             if output:
                 output.close()
@@ -102,6 +106,7 @@ class Run:
             raise
         finally:
             reader.close()
+        self._parent_usage(usage)
         rejections.finish()
         if output:
             output.close()
@@ -113,6 +118,14 @@ class Run:
         self.stats["first_result_s"] = first - began if first else 0.0
         self.stats.update(rows=totals.rows, checksum=totals.checksum, chunks=totals.chunks,
                           rejected=rejections.count, input_bytes=reader.bytes_read)
+
+    def _parent_usage(self, before):
+        """This process's own CPU (all its threads: Pool's task and result threads pickle and
+        unpickle) and minor faults while streaming."""
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        self.stats["parent_cpu_s"] = (after.ru_utime + after.ru_stime - before.ru_utime
+                                      - before.ru_stime)
+        self.stats["parent_minor_faults"] = after.ru_minflt - before.ru_minflt
 
     def _open_output(self):
         """The results file, written under a temporary name until the run completes."""
@@ -158,6 +171,8 @@ class Run:
             ("bytes_shipped", shipped),
             ("bytes_per_chunk", float(shipped / chunks if chunks else 0.0)),
             ("model_mb", s["model_bytes"] / 1e6),
+            ("parent_cpu_s", float(s["parent_cpu_s"])),
+            ("parent_minor_faults", s["parent_minor_faults"]),
             ("model", self.model),
             ("python", platform.python_version()),
         ]

@@ -15,6 +15,7 @@ C counterpart: strategies/shared_arrays.c (flat image in a sealed memfd).
 Model: numpy only, flat: shared memory holds bytes, not Python objects.
 """
 import atexit
+import traceback
 from multiprocessing import shared_memory
 
 from ..models import FlatModel
@@ -54,7 +55,10 @@ def prepare(source):
     block = shared_memory.SharedMemory(create=True, size=FlatModel.nbytes(source.spec))
     try:
         source.build(lambda: FlatModel.fill(source.spec, block.buf), nbytes=block.size)
-    except BaseException:
+    except BaseException as e:
+        # fill's frames, kept by the traceback, hold views of the block: a block with views
+        # cannot close (an interrupted build would end in BufferError, the block left behind).
+        traceback.clear_frames(e.__traceback__)
         _release(block)
         raise
     return Plan(work=classify_chunk, initializer=attach, initargs=(source.spec, block.name),
