@@ -17,6 +17,7 @@
 #include "image.h"
 #include "interrupt.h"
 #include "pool.h"
+#include "python_run.h"
 #include "run.h"
 #include "selfspawn.h"
 
@@ -74,7 +75,9 @@ static void compare_help(void)
            "the run summary) and prints the median, min and max per configuration. Every run over\n"
            "the same records must print the same checksum. The empty-model memory baseline is\n"
            "measured once per configuration.\n\n"
-           "  --strategies LIST    comma-separated (default: all; see 'sharebench list')\n"
+           "  --strategies LIST    comma-separated (default: all C ones; see 'sharebench list');\n"
+           "                       py:IDIOM[:MODEL] adds a Python idiom (the record feed only,\n"
+           "                       never --touch; --start exec means spawn)\n"
            "  --workers LIST       worker counts (default 1,2,4)\n"
            "  --feed LIST          ranges, records or records,ranges (default ranges): see\n"
            "                       'sharebench run --help'\n"
@@ -124,10 +127,11 @@ static int parse_strategies(const char *value, struct compare_args *a)
     char copy[512];
     snprintf(copy, sizeof copy, "%s", value);
     a->nstrategies = 0;
+    struct error err;
     for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
         const struct strategy *s = strategy_find(tok);
-        if (s == NULL)
-            return cli_usage_error("compare", "no strategy '%s' ('sharebench list')", tok);
+        if (s == NULL && (s = python_strategy_find(tok, &err)) == NULL)
+            return cli_usage_error("compare", "%s", err.msg);
         if (a->nstrategies < MAX_LIST)
             a->strategies[a->nstrategies++] = s;
     }
@@ -344,13 +348,14 @@ static unsigned build_configs(const struct compare_args *a, struct config *confi
                     for (unsigned w = 0; w < a->nworkers; w++)
                         for (unsigned k = 0; k < a->nchunks && n < MAX_CONFIG; k++) {
                             const struct strategy *st = a->strategies[s];
-                            if (!config_exists(a, st, e == 1, feeds[f], f, w, k))
+                            if (!config_exists(a, st, e == 1, feeds[f], f, w, k) ||
+                                !python_config_exists(st, f, a->touch_both ? t == 1 : a->touch))
                                 continue;
                             bool slow = st->model_per_task;
                             bool serial = st->kind == STRATEGY_IN_PROCESS;
                             configs[n++] = (struct config){
                                 .strategy = st,
-                                .feed = serial ? RUN_FEED_AUTO : feeds[f],
+                                .feed = serial ? RUN_FEED_AUTO : python_config_feed(st, feeds[f]),
                                 .workers = (unsigned)a->workers[w],
                                 .chunk = (unsigned)a->chunks[k],
                                 .touch = a->touch_both ? t == 1 : a->touch,
@@ -717,6 +722,8 @@ static int open_results(struct matrix *m, char *partial, size_t cap)
         return EXIT_USAGE;
     }
     m->nkeys = summary_keys(m->keys, SUMMARY_MAX_KEYS);
+    m->nkeys += python_summary_keys(m->args->strategies, m->args->nstrategies, m->keys + m->nkeys,
+                                    SUMMARY_MAX_KEYS - m->nkeys);
     fprintf(m->csv, "repeat,exit_status,limit");
     for (int k = 0; k < m->nkeys; k++)
         fprintf(m->csv, ",%s", m->keys[k]);

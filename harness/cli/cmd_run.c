@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "interrupt.h"
 #include "pool.h"
+#include "python_run.h"
 #include "records.h"
 #include "run.h"
 #include "sink.h"
@@ -29,7 +30,7 @@ static void run_help(void)
            "                      [--range-bytes SIZE] [--json] [--limit N]\n"
            "                      [--field-limit SIZE] [--touch] [--sample-ms MS]\n"
            "                      [--timeline FILE] [--baseline-mb MB | --no-baseline]\n"
-           "                      [--start fork|exec] [--scratch-dir DIR]\n"
+           "                      [--start fork|exec|spawn|forkserver] [--scratch-dir DIR]\n"
            "                      [--task-timeout SECONDS]\n\n"
            "Builds the model the spec describes, classifies every record of the input with the\n"
            "strategy, and prints as its last line a summary: strategy= workers= rows= rejected=\n"
@@ -38,7 +39,10 @@ static void run_help(void)
            "reported on stderr as FILE:LINE: reason (the first %d, then a count).\n\n"
            "  --spec FILE         model spec\n"
            "  --input FILE        records file; '-' for standard input\n"
-           "  --strategy NAME     how workers reach the model (default serial; see 'list')\n"
+           "  --strategy NAME     how workers reach the model (default serial; see 'list');\n"
+           "                      py:IDIOM[:objects|numpy] runs a Python idiom of\n"
+           "                      strategies/python (the harness samples its whole process\n"
+           "                      group; the record feed; no --touch)\n"
            "  --workers N         worker processes or threads (default: online CPUs, %ld)\n"
            "  --feed ranges|records  how records reach the workers. ranges (the default for a\n"
            "                      regular file): the parent only cuts the file into byte ranges\n"
@@ -66,12 +70,17 @@ static void run_help(void)
            "  --start fork|exec   how worker processes start (default fork): exec runs each\n"
            "                      worker as a fresh 'sharebench worker' process that inherits\n"
            "                      nothing but arguments, environment and descriptors (Python's\n"
-           "                      spawn); strategies that need fork refuse it and say why\n"
+           "                      spawn); strategies that need fork refuse it and say why.\n"
+           "                      py: strategies take Python's start methods: fork, spawn\n"
+           "                      (also what exec means for them) and forkserver\n"
            "  --scratch-dir DIR   where strategies may write files (mapped_file's image);\n"
            "                      default $TMPDIR, else /tmp\n"
            "  --task-timeout SECONDS  a worker process that holds one task longer than this\n"
            "                      (stopped, stuck) is killed and replaced, and its tasks sent\n"
-           "                      again (default %d; 0: wait for ever; threads: not applied)\n\n"
+           "                      again (default %d; 0: wait for ever; threads: not applied).\n"
+           "                      py: strategies: the Python run is stopped (exit 1) when no\n"
+           "                      result came back for SECONDS, or at once when a process of\n"
+           "                      it dies: Python's Pool waits for ever for a lost task\n\n"
            "Setup: setup_seconds = build_s + prepare_s + ready_s (until every worker is set\n"
            "up: its fork or exec, and its own attach, a per-worker build included).\n"
            "Memory: pss_peak_mb is the peak of PSS summed over the parent and its workers;\n"
@@ -124,6 +133,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                                    .task_timeout = TASK_TIMEOUT_DEFAULT,
                                    .progress = isatty(STDERR_FILENO),
                                    .baseline_mb = -1}};
+    struct error err;
     uint64_t v;
     int c;
     opterr = 0;
@@ -144,8 +154,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
         case 'S':
             a->opt.strategy = strategy_find(optarg);
             if (a->opt.strategy == NULL)
-                return cli_usage_error("run", "no strategy '%s' ('sharebench list' names them)",
-                                       optarg);
+                a->opt.strategy = python_strategy_find(optarg, &err);
+            if (a->opt.strategy == NULL)
+                return cli_usage_error("run", "%s", err.msg);
             break;
         case 'l':
             if (cli_count("run", "limit", optarg, 1, UINT64_MAX, &a->opt.limit) != 0)
@@ -175,11 +186,15 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
         case 'T':
             a->opt.timeline_path = optarg;
             break;
-        case 'P':
-            if (strcmp(optarg, "fork") != 0 && strcmp(optarg, "exec") != 0)
-                return cli_usage_error("run", "--start: '%s' is neither fork nor exec", optarg);
+        case 'P': {
+            bool python_start = strcmp(optarg, "spawn") == 0 || strcmp(optarg, "forkserver") == 0;
+            if (strcmp(optarg, "fork") != 0 && strcmp(optarg, "exec") != 0 && !python_start)
+                return cli_usage_error(
+                    "run", "--start: '%s' is not fork, exec, spawn or forkserver", optarg);
             a->opt.start_exec = strcmp(optarg, "exec") == 0;
+            a->opt.start_method = python_start ? optarg : NULL;
             break;
+        }
         case 'D':
             a->opt.scratch_dir = optarg;
             break;
@@ -222,6 +237,11 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
         return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (a->opt.spec_path == NULL || a->opt.input_path == NULL)
         return cli_usage_error("run", "--spec and --input are required");
+    if (a->opt.start_method && !python_strategy_is(a->opt.strategy))
+        return cli_usage_error("run",
+                               "--start %s is a Python start method: only py: strategies take it "
+                               "(C workers start by fork or exec)",
+                               a->opt.start_method);
     return 0;
 }
 
@@ -261,7 +281,9 @@ int cmd_run(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
     struct error err = {{0}};
-    if (run_check_options(&a.opt, &err) != 0 || run_check_inputs(&a.opt, &err) != 0) {
+    bool python = python_strategy_is(a.opt.strategy);
+    int refused = python ? python_check_options(&a.opt, &err) : run_check_options(&a.opt, &err);
+    if (refused != 0 || run_check_inputs(&a.opt, &err) != 0) {
         fprintf(stderr, "sharebench run: %s\n", err.msg);
         return EXIT_USAGE;
     }
@@ -272,6 +294,15 @@ int cmd_run(int argc, char **argv)
     bool measure_baseline = a.opt.baseline_mb < 0 && !a.no_baseline && a.opt.sample_ms;
     if (measure_baseline)
         a.opt.baseline_mb = baseline_measure(&a.opt, &baseline_err);
+    if (python) { /* the Python program reports its own failures */
+        struct summary sm = {0};
+        int status = python_run(&a.opt, &sm);
+        if (status == EXIT_OK && measure_baseline)
+            report_baseline(&a.opt, &baseline_err);
+        if (status == EXIT_OK)
+            summary_print(&sm, stdout, a.json);
+        return status;
+    }
     struct run_stats stats = {0};
     enum run_result result = interrupt_signal() ? RUN_FAILED : run(&a.opt, &stats, &err);
     if (interrupt_signal()) {

@@ -123,7 +123,9 @@ static double measure(const struct run_options *opt, const char *spec, const cha
                     sample,
                     "--no-baseline",
                     "--start",
-                    opt->start_exec ? "exec" : "fork",
+                    (char *)(opt->start_method ? opt->start_method
+                             : opt->start_exec ? "exec"
+                                               : "fork"),
                     NULL,
                     NULL,
                     NULL,

@@ -3,6 +3,7 @@
 #include "memsample.h"
 
 #include "interrupt.h"
+#include "procgroup.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -62,6 +63,7 @@ struct memsampler {
     bool stopping;
     unsigned interval_ms;
     double started;
+    pid_t group; /* 0: this process and the workers it names; else a process group's members */
     pid_t workers[MEMSAMPLE_WORKERS_MAX];
     unsigned nworkers;
     unsigned columns;
@@ -93,11 +95,30 @@ static void keep_peaks(struct memsampler *s, const struct mem_reading *parent,
     }
 }
 
+/* In group mode, the workers are every member of the group but its leader: add those that
+ * appeared since the last sample (a worker keeps its column once seen, even after it ends). */
+static void follow_group_locked(struct memsampler *s)
+{
+    struct procgroup_member m[MEMSAMPLE_WORKERS_MAX];
+    int n = procgroup_scan(s->group, m, MEMSAMPLE_WORKERS_MAX, NULL);
+    for (int i = 0; i < n && i < MEMSAMPLE_WORKERS_MAX; i++) {
+        bool known = m[i].state == 'Z';
+        for (unsigned k = 0; k < s->nworkers && !known; k++)
+            known = s->workers[k] == m[i].pid;
+        if (!known && s->nworkers < MEMSAMPLE_WORKERS_MAX)
+            s->workers[s->nworkers++] = m[i].pid;
+    }
+    if (s->nworkers > s->sum.workers)
+        s->sum.workers = s->nworkers;
+}
+
 /* One sample: the parent and every worker, summed; the caller holds the lock. */
 static void sample_locked(struct memsampler *s)
 {
     struct mem_reading parent, w[MEMSAMPLE_WORKERS_MAX];
-    if (mem_read(0, &parent) != 0)
+    if (s->group && !s->frozen)
+        follow_group_locked(s);
+    if (mem_read(s->group, &parent) != 0)
         return;
     struct mem_reading total = parent;
     for (unsigned i = 0; i < s->nworkers; i++) {
@@ -161,10 +182,11 @@ static int start_thread(struct memsampler *s)
     return rc;
 }
 
-struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
-                                    unsigned columns, struct error *err)
+static struct memsampler *start_sampler(unsigned interval_ms, const char *timeline_path,
+                                        unsigned columns, pid_t group, struct error *err)
 {
     struct memsampler *s = xcalloc(1, sizeof *s);
+    s->group = group;
     s->interval_ms = interval_ms ? interval_ms : 20;
     s->columns = columns < MEMSAMPLE_WORKERS_MAX ? columns : MEMSAMPLE_WORKERS_MAX;
     s->started = now_seconds();
@@ -195,6 +217,18 @@ struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_p
         return NULL;
     }
     return s;
+}
+
+struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
+                                    unsigned columns, struct error *err)
+{
+    return start_sampler(interval_ms, timeline_path, columns, 0, err);
+}
+
+struct memsampler *memsampler_start_group(unsigned interval_ms, const char *timeline_path,
+                                          unsigned columns, pid_t pgid, struct error *err)
+{
+    return start_sampler(interval_ms, timeline_path, columns, pgid, err);
 }
 
 void memsampler_pause(struct memsampler *s)

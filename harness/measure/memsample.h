@@ -47,6 +47,13 @@ struct memsampler;
 struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
                                     unsigned columns, struct error *err);
 
+/* The same for a process group started elsewhere (a Python program and its pool, say): its
+ * leader pgid counts as the parent, and every other member as a worker, found anew at each
+ * sample in the order they appear (procgroup.h): the sum covers the whole process tree,
+ * helpers (a forkserver, a resource tracker) included. */
+struct memsampler *memsampler_start_group(unsigned interval_ms, const char *timeline_path,
+                                          unsigned columns, pid_t pgid, struct error *err);
+
 /* Stop and restart the sampling thread. fork() must happen with it stopped: a child gets a
  * copy of every lock, and one held by another thread at that instant (an allocator's, say) is
  * never released in the child. glibc's malloc guards itself; sanitizer allocators did not,

@@ -42,6 +42,7 @@ struct run_options {
     bool progress;             /* show progress on stderr (a terminal) */
     bool touch;                /* classify writes a visit counter to every model entry it reads */
     bool start_exec;           /* worker processes are exec'd, not only forked (--start exec) */
+    const char *start_method;  /* py: strategies: Python's spawn or forkserver; NULL: as above */
     const char *scratch_dir;   /* where strategies may write files; NULL: $TMPDIR or /tmp */
     unsigned sample_ms;        /* memory sampling interval; 0: no sampling */
     const char *timeline_path; /* memory timeline CSV, or NULL */

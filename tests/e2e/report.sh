@@ -21,6 +21,17 @@ for cores in 0 0,1; do
       tail -n 1 | sed "s/^{/{\"cores\":$(( ${#cores} / 2 + 1 )),/" >>"$WORK/res/pinned.jsonl"
   done
 done
+# The Python idioms beside their C counterparts (section 11), when python3-numpy is there.
+python_measured=0
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  python_measured=1
+  /usr/bin/python3 "$(dirname "$REPORT")/../strategies/python/sharebench_py.py" list --tsv \
+    >"$WORK/res/python-idioms.tsv"
+  run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" --feed records \
+    --strategies global_fork,shared_arrays,py:global_fork,py:shared_memory --workers 1,2 \
+    --repeat 2 --touch-both --out "$WORK/res/python.csv"
+  expect_eq "python compare exit" 0 "$rc"
+fi
 python3 "$REPORT" "$WORK/res" --report "$WORK/REPORT.md" --figures "$WORK/fig" >/dev/null ||
   fail "the report generator failed"
 for f in throughput memory setup; do
@@ -67,5 +78,30 @@ for feed in ["records", "ranges"]:
     head = f"| global_fork | {feed} | {p * 1e6:,.2f} | {w * 1e6:,.2f} | {one:,.0f} |"
     assert head in report, head
     assert f"| {four:,.0f} |" in report, four
+PY
+[ $python_measured = 0 ] || python3 - "$WORK/res/python.csv" "$WORK/REPORT.md" <<'PY' || fail "report: the Python section"
+import csv, statistics, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1]))]
+report = open(sys.argv[2]).read()
+def cell(vals, digits=0):
+    f = lambda v: f"{v:,.{digits}f}"
+    return f"{f(statistics.median(vals))} ({f(min(vals))}-{f(max(vals))})"
+def vals(s, w, key="rows_per_s", touch="0"):
+    return [float(r[key]) for r in rows if r["strategy"] == s and r["workers"] == w and r["touch"] == touch]
+assert "## 11. The Python idioms beside their C counterparts" in report
+py, c = vals("py:global_fork", "2"), vals("global_fork", "2")
+ratio = statistics.median(c) / statistics.median(py)
+line = (f"| py:global_fork | objects | fork | {cell(vals('py:global_fork', '1'))} | {cell(py)} | "
+        f"global_fork | {cell(c)} | {ratio:,.1f}x |")
+assert line in report, line
+line = (f"| global_fork | C, --touch | {cell(vals('global_fork', '1', 'model_copies', '1'), 2)} | "
+        f"{cell(vals('global_fork', '2', 'model_copies', '1'), 2)} |")
+assert line in report, line
+line = (f"| py:shared_memory | numpy | {cell(vals('py:shared_memory', '1', 'model_copies'), 2)} | "
+        f"{cell(vals('py:shared_memory', '2', 'model_copies'), 2)} | shared_arrays |")
+assert line in report, line
+# Two repeats: below the rule's minimum, and the lessons say so rather than judge.
+assert "**Does --touch predict CPython?**" in report
+assert "not comparable with C with --touch (too few runs)" in report
 PY
 finish

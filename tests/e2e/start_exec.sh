@@ -101,7 +101,10 @@ expect_contains "mapped_file, no file" "$err" "$WORK/none.img"
 # Bad flags, and a scratch directory that is not there.
 run_sb run --spec "$spec" --input "$records" --strategy mapped_file --start spawn
 expect_eq "--start spawn exit" 2 "$rc"
-expect_contains "--start spawn" "$err" "neither fork nor exec"
+expect_contains "--start spawn" "$err" "only py: strategies take it"
+run_sb run --spec "$spec" --input "$records" --strategy mapped_file --start vfork
+expect_eq "--start vfork exit" 2 "$rc"
+expect_contains "--start vfork" "$err" "'vfork' is not fork, exec, spawn or forkserver"
 run_sb run --spec "$spec" --input "$records" --strategy mapped_file --scratch-dir "$WORK/nowhere" --no-baseline
 expect_eq "missing scratch dir exit" 1 "$rc"
 expect_contains "missing scratch dir" "$err" "$WORK/nowhere: cannot create the model's image"

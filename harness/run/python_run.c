@@ -1,0 +1,601 @@
+/* python_run.c - `sharebench run --strategy py:NAME`: the Python program, started, watched
+ * and measured as a C run is (python_run.h). */
+#define _GNU_SOURCE
+#include "python_run.h"
+
+#include "buf.h"
+#include "cli.h"
+#include "interrupt.h"
+#include "memsample.h"
+#include "procgroup.h"
+#include "selfspawn.h"
+#include "summary.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROGRESS_FD   3   /* the descriptor the program writes its progress to */
+#define TICK_MS       100 /* how often the watch looks at the process group */
+#define GRACE_SECONDS 5.0 /* from SIGTERM (or the program's end) to SIGKILL of the group */
+#define MEMBERS_MAX   MEMSAMPLE_WORKERS_MAX
+
+extern char **environ;
+
+/* The Python program while it runs, and what watching it found. */
+struct program {
+    pid_t pid;         /* the program; its process group has the same number */
+    int out, progress; /* read ends of its stdout and of its progress pipe */
+    struct buf text;   /* what it printed on stdout: the summary line */
+    struct memsampler *sampler;
+    unsigned task_timeout;
+    bool up, done, ended; /* workers up; every result in; the program ended */
+    int status;           /* its wait status, once ended */
+    double last_event;    /* when it came up or last sent a result */
+    int stage;            /* how far stopping it has gone (stop_program); 0: not asked */
+    double next_stage_at; /* when to go further */
+    int forwarded;        /* the signal passed on to it, or 0 */
+    char stopped[1024];   /* why the harness stopped it, or "" */
+    struct procgroup_member members[MEMBERS_MAX]; /* its other processes: last readings */
+    unsigned nmembers;
+};
+
+/* ---- starting it ------------------------------------------------------------------------ */
+
+struct program_argv {
+    char workers[16], chunk[16], limit[32], field_limit[32], progress[8];
+    char *argv[48];
+};
+
+/* Python's start method for the run: fork, or what --start named (exec means spawn). */
+static const char *start_method(const struct run_options *o)
+{
+    return o->start_method ? o->start_method : o->start_exec ? "spawn" : "fork";
+}
+
+static void build_argv(const struct run_options *o, struct program_argv *p)
+{
+    snprintf(p->workers, sizeof p->workers, "%u", o->workers);
+    snprintf(p->chunk, sizeof p->chunk, "%u", o->chunk);
+    snprintf(p->limit, sizeof p->limit, "%" PRIu64, o->limit);
+    snprintf(p->field_limit, sizeof p->field_limit, "%zu", o->field_limit);
+    snprintf(p->progress, sizeof p->progress, "%d", PROGRESS_FD);
+    const char *flags[][2] = {{"--strategy", python_strategy_idiom(o->strategy)},
+                              {"--model", python_strategy_model(o->strategy)},
+                              {"--spec", o->spec_path},
+                              {"--input", o->input_path},
+                              {"--workers", p->workers},
+                              {"--chunk", p->chunk},
+                              {"--start", start_method(o)},
+                              {"--field-limit", p->field_limit},
+                              {"--progress-fd", p->progress},
+                              {"--limit", o->limit ? p->limit : NULL},
+                              {"--output", o->output_path},
+                              {"--scratch-dir", o->scratch_dir}};
+    size_t n = 0;
+    p->argv[n++] = (char *)python_interpreter(); /* a path: Python finds its own through it */
+    p->argv[n++] = (char *)python_script();
+    p->argv[n++] = "run";
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (flags[i][1]) {
+            p->argv[n++] = (char *)flags[i][0];
+            p->argv[n++] = (char *)flags[i][1];
+        }
+    p->argv[n] = NULL;
+}
+
+static int set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Start the program in a process group of its own (the group is how its processes are found
+ * and stopped), signals at their defaults, stdout and the progress descriptor on pipes;
+ * stderr is the run's (the rejection lines, the program's messages). */
+static int spawn_in_group(char *const argv[], int out_w, int progress_w, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, progress_w, PROGRESS_FD);
+    sigset_t defaults, none;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGPIPE);
+    sigemptyset(&none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    int rc = posix_spawn(pid, python_interpreter(), &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
+static int start_program(const struct run_options *o, struct program *p, struct error *err)
+{
+    int out[2], progress[2];
+    if (pipe2(out, O_CLOEXEC) != 0)
+        return error_errno(err, "pipe");
+    if (pipe2(progress, O_CLOEXEC) != 0) {
+        close(out[0]);
+        close(out[1]);
+        return error_errno(err, "pipe");
+    }
+    /* On the progress pipe's write end, a descriptor above PROGRESS_FD: dup2 onto itself would
+     * leave it close-on-exec. */
+    int progress_w = fcntl(progress[1], F_DUPFD_CLOEXEC, PROGRESS_FD + 1);
+    struct program_argv args;
+    build_argv(o, &args);
+    int rc = progress_w < 0 ? errno : spawn_in_group(args.argv, out[1], progress_w, &p->pid);
+    close(out[1]);
+    close(progress[1]);
+    if (progress_w >= 0)
+        close(progress_w);
+    if (rc != 0 || set_nonblocking(out[0]) != 0 || set_nonblocking(progress[0]) != 0) {
+        close(out[0]);
+        close(progress[0]);
+        errno = rc ? rc : errno;
+        return error_errno(err, "cannot start %s %s", python_interpreter(), python_script());
+    }
+    p->out = out[0];
+    p->progress = progress[0];
+    p->last_event = now_seconds();
+    return 0;
+}
+
+/* ---- stopping it ----------------------------------------------------------------------- */
+
+/* Is pid multiprocessing's resource tracker? It unlinks the shared memory blocks and named
+ * semaphores a program leaves behind when the program's last descriptor to it closes: killed
+ * with the rest, it would leave them in /dev/shm. */
+static bool is_resource_tracker(pid_t pid)
+{
+    char path[64], cmd[512];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, cmd, sizeof cmd - 1);
+    close(fd);
+    for (ssize_t i = 0; i < n; i++)
+        cmd[i] = cmd[i] ? cmd[i] : ' ';
+    cmd[n > 0 ? n : 0] = '\0';
+    return strstr(cmd, "multiprocessing.resource_tracker") != NULL;
+}
+
+/* SIGKILL the processes of the group but the resource tracker, and the leader too if asked.
+ * Returns whether the tracker is still there. */
+static bool kill_members(pid_t pgid, bool leader_too)
+{
+    struct procgroup_member m[MEMBERS_MAX];
+    int n = procgroup_scan(pgid, m, MEMBERS_MAX, NULL);
+    if (leader_too)
+        kill(pgid, SIGKILL);
+    bool spared = false;
+    for (int i = 0; i < n && i < MEMBERS_MAX; i++) {
+        if (m[i].state == 'Z')
+            continue;
+        if (is_resource_tracker(m[i].pid))
+            spared = true;
+        else
+            kill(m[i].pid, SIGKILL);
+    }
+    return spared;
+}
+
+/* SIGKILL every process of the group, the resource tracker last: it is spared while others
+ * are left (it ends by itself once they are gone, after its clean-up). */
+static void kill_group(pid_t pgid)
+{
+    struct procgroup_member m[MEMBERS_MAX];
+    int n = procgroup_scan(pgid, m, MEMBERS_MAX, NULL);
+    int running = kill(pgid, 0) == 0;
+    for (int i = 0; i < n && i < MEMBERS_MAX; i++)
+        running += m[i].state != 'Z';
+    if (kill_members(pgid, true) && running <= 1)
+        kill(-pgid, SIGKILL); /* the tracker alone, and still there: it had its time */
+}
+
+/* ---- watching it ------------------------------------------------------------------------ */
+
+/* Ask the program to stop: sig (SIGTERM, or the SIGINT the run got) to its main process,
+ * which ends its pool and removes what it created (a results file, a shared memory block, a
+ * mapped file), as when interrupted. If it is still there after grace seconds, its pool's
+ * join is stuck on a worker (one stopped, say): SIGKILL the workers, so that it can finish;
+ * GRACE_SECONDS later, SIGKILL what is left of the group. */
+static void stop_program(struct program *p, int sig, double grace)
+{
+    if (p->stage != 0)
+        return;
+    if (kill(p->pid, sig) != 0 && errno != ESRCH)
+        fprintf(stderr, "sharebench run: kill %d: %s\n", (int)p->pid, strerror(errno));
+    p->stage = 1;
+    p->next_stage_at = now_seconds() + grace;
+}
+
+static void escalate(struct program *p)
+{
+    if (p->stage == 0 || now_seconds() < p->next_stage_at)
+        return;
+    if (p->stage == 1)
+        kill_members(p->pid, false);
+    else
+        kill_group(p->pid);
+    p->stage = 2;
+    p->next_stage_at = now_seconds() + GRACE_SECONDS;
+}
+
+static void stop_stalled(struct program *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void stop_stalled(struct program *p, const char *fmt, ...)
+{
+    if (p->stopped[0] || p->forwarded)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->stopped, sizeof p->stopped, fmt, ap);
+    va_end(ap);
+    stop_program(p, SIGTERM, GRACE_SECONDS);
+}
+
+static struct procgroup_member *find_member(struct procgroup_member *m, unsigned n, pid_t pid)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (m[i].pid == pid)
+            return &m[i];
+    return NULL;
+}
+
+/* Follow the group's other processes: their last readings (faults, CPU), new ones added.
+ * Returns one that has ended since it was seen, or 0. */
+static pid_t follow_group(struct program *p)
+{
+    struct procgroup_member seen[MEMBERS_MAX];
+    int n = procgroup_scan(p->pid, seen, MEMBERS_MAX, NULL);
+    unsigned nseen = n < 0 ? 0 : n > MEMBERS_MAX ? MEMBERS_MAX : (unsigned)n;
+    pid_t gone = 0;
+    for (unsigned i = 0; i < p->nmembers; i++) {
+        struct procgroup_member *now = find_member(seen, nseen, p->members[i].pid);
+        if (now && now->state != 'Z')
+            p->members[i] = *now;
+        else
+            gone = p->members[i].pid;
+    }
+    for (unsigned i = 0; i < nseen; i++)
+        if (seen[i].state != 'Z' && !find_member(p->members, p->nmembers, seen[i].pid) &&
+            p->nmembers < MEMBERS_MAX)
+            p->members[p->nmembers++] = seen[i];
+    return gone;
+}
+
+static void read_progress(struct program *p)
+{
+    char events[4096];
+    ssize_t got;
+    while ((got = read(p->progress, events, sizeof events)) > 0)
+        for (ssize_t i = 0; i < got; i++) {
+            if (events[i] == 'u' || events[i] == 'r') {
+                p->up = true;
+                p->last_event = now_seconds();
+            } else if (events[i] == 'd' && !p->done) {
+                follow_group(p); /* the last readings: the work is done */
+                p->done = true;
+                if (p->sampler)
+                    memsampler_freeze(p->sampler);
+            }
+        }
+}
+
+/* Until every result is in: a process of the group that ends (Python's Pool would replace a
+ * worker, but the task it held is lost and the pool would wait for it for ever), or no result
+ * for task_timeout seconds, stops the run. The program says 'd' before its workers may end,
+ * so a process gone is checked against the events not yet read. */
+static void look_at_group(struct program *p)
+{
+    pid_t gone = follow_group(p);
+    if (gone)
+        read_progress(p);
+    if (gone && !p->done)
+        stop_stalled(p,
+                     "process %d of the Python run ended before the run was done (killed?): "
+                     "Python's Pool waits for ever for the task it held",
+                     (int)gone);
+    if (p->up && !p->done && p->task_timeout && now_seconds() - p->last_event > p->task_timeout)
+        stop_stalled(p,
+                     "no result for %u s (--task-timeout): a worker is stuck, or died and "
+                     "Python's Pool waits for ever for its task",
+                     p->task_timeout);
+}
+
+static void read_stdout(struct program *p)
+{
+    ssize_t got;
+    do {
+        char *to = buf_reserve(&p->text, 4096);
+        got = read(p->out, to, 4096);
+        if (got > 0)
+            p->text.len += (size_t)got;
+    } while (got > 0);
+}
+
+static void watch_step(struct program *p)
+{
+    struct pollfd fds[2] = {{.fd = p->out, .events = POLLIN},
+                            {.fd = p->progress, .events = POLLIN}};
+    if (poll(fds, 2, TICK_MS) < 0 && errno != EINTR)
+        fprintf(stderr, "sharebench run: poll: %s\n", strerror(errno));
+    read_stdout(p);
+    read_progress(p);
+    /* SIGINT or SIGTERM: to the program's main process, which ends its pool as Python does
+     * when interrupted (its workers ignore SIGINT); the group goes if it does not. */
+    if (interrupt_signal() && !p->forwarded && !p->stopped[0]) {
+        p->forwarded = interrupt_signal();
+        stop_program(p, p->forwarded, 2 * GRACE_SECONDS);
+    }
+    if (waitpid(p->pid, &p->status, WNOHANG) == p->pid)
+        p->ended = true;
+    else if (!p->done)
+        look_at_group(p);
+    escalate(p);
+}
+
+/* Reap what is ours of the group (its processes are reparented here when the program ends:
+ * this process is their subreaper); the number of members still running. */
+static int reap_group(pid_t pgid)
+{
+    while (waitpid(-pgid, NULL, WNOHANG) > 0) {
+    }
+    struct procgroup_member m[MEMBERS_MAX];
+    int n = procgroup_scan(pgid, m, MEMBERS_MAX, NULL), running = 0;
+    for (int i = 0; i < n && i < MEMBERS_MAX; i++)
+        running += m[i].state != 'Z';
+    return running;
+}
+
+/* After the program: its helpers (a resource tracker, a forkserver) end when its pipes close;
+ * whatever of the group is still there after a grace period is killed. Nothing outlives a run. */
+static void end_group(pid_t pgid)
+{
+    double until = now_seconds() + GRACE_SECONDS;
+    while (reap_group(pgid) > 0 && now_seconds() < until)
+        usleep(20000);
+    for (int round = 0; round < 2 && reap_group(pgid) > 0; round++) {
+        kill_group(pgid);
+        until = now_seconds() + GRACE_SECONDS;
+        while (reap_group(pgid) > 0 && now_seconds() < until)
+            usleep(20000);
+    }
+}
+
+/* ---- one run, measured ------------------------------------------------------------------ */
+
+/* Run the program under the sampler until it and its group have ended. Returns 0 (its wait
+ * status in p->status), or -1 with err if it could not be started. */
+static int run_program(const struct run_options *o, struct program *p, struct mem_summary *mem,
+                       struct error *err)
+{
+    *p = (struct program){.task_timeout = o->task_timeout};
+    if (start_program(o, p, err) != 0)
+        return -1;
+    unsigned columns = o->strategy->kind == STRATEGY_PROCESSES ? o->workers + 2 : 0;
+    struct error sampler_err;
+    if (o->sample_ms)
+        p->sampler =
+            memsampler_start_group(o->sample_ms, o->timeline_path, columns, p->pid, &sampler_err);
+    if (o->sample_ms && p->sampler == NULL)
+        stop_stalled(p, "%s", sampler_err.msg);
+    while (!p->ended)
+        watch_step(p);
+    read_stdout(p);
+    end_group(p->pid);
+    close(p->out);
+    close(p->progress);
+    if (p->sampler && memsampler_stop(p->sampler, mem, &sampler_err) != 0 && !p->stopped[0])
+        snprintf(p->stopped, sizeof p->stopped, "%s", sampler_err.msg);
+    buf_append(&p->text, "", 1);
+    return 0;
+}
+
+/* ---- the figures ------------------------------------------------------------------------ */
+
+/* The program's summary keys, and where each goes. */
+static const struct {
+    const char *key;
+    size_t offset;
+    enum { U64, F64 } type;
+} program_figures[] = {
+    {"rows", offsetof(struct run_stats, rows), U64},
+    {"rejected", offsetof(struct run_stats, rejected), U64},
+    {"input_bytes", offsetof(struct run_stats, bytes), U64},
+    {"chunks", offsetof(struct run_stats, chunks), U64},
+    {"bytes_shipped", offsetof(struct run_stats, bytes_shipped), U64},
+    {"seconds", offsetof(struct run_stats, seconds), F64},
+    {"build_s", offsetof(struct run_stats, build_seconds), F64},
+    {"prepare_s", offsetof(struct run_stats, prepare_seconds), F64},
+    {"start_s", offsetof(struct run_stats, start_seconds), F64},
+    {"ready_s", offsetof(struct run_stats, ready_seconds), F64},
+    {"first_result_s", offsetof(struct run_stats, first_result_seconds), F64},
+    {"parent_cpu_s", offsetof(struct run_stats, parent_cpu_seconds), F64},
+};
+
+/* What the program says about itself beyond struct run_stats. */
+struct program_says {
+    char start[16], model[16], python[32];
+};
+
+static int read_figures(const char *text, struct run_stats *st, struct program_says *says)
+{
+    char v[64];
+    for (size_t i = 0; i < sizeof program_figures / sizeof program_figures[0]; i++) {
+        if (summary_lookup(text, program_figures[i].key, v, sizeof v) != 0)
+            return -1;
+        char *at = (char *)st + program_figures[i].offset;
+        if (program_figures[i].type == U64)
+            *(uint64_t *)(void *)at = strtoull(v, NULL, 10);
+        else
+            *(double *)(void *)at = strtod(v, NULL);
+    }
+    if (summary_lookup(text, "checksum", v, sizeof v) != 0)
+        return -1;
+    st->checksum = strtoull(v, NULL, 16);
+    if (summary_lookup(text, "model_mb", v, sizeof v) != 0)
+        return -1;
+    st->model_bytes = (size_t)(strtod(v, NULL) * 1e6);
+    if (summary_lookup(text, "parent_minor_faults", v, sizeof v) == 0)
+        st->minor_faults = strtoull(v, NULL, 10);
+    if (summary_lookup(text, "start", says->start, sizeof says->start) != 0 ||
+        summary_lookup(text, "model", says->model, sizeof says->model) != 0 ||
+        summary_lookup(text, "python", says->python, sizeof says->python) != 0)
+        return -1;
+    return 0;
+}
+
+/* The workers' faults and CPU, from their last readings. A run without worker processes
+ * keeps the program's own faults while streaming, as a C serial run does. */
+static void add_workers(const struct program *p, struct run_stats *st)
+{
+    if (p->nmembers == 0)
+        return;
+    st->minor_faults = 0;
+    for (unsigned i = 0; i < p->nmembers; i++) {
+        st->minor_faults += p->members[i].minor_faults;
+        st->major_faults += p->members[i].major_faults;
+        st->worker_cpu_seconds += p->members[i].cpu_seconds;
+        if (i < sizeof st->worker_minor_faults / sizeof st->worker_minor_faults[0])
+            st->worker_minor_faults[i] = p->members[i].minor_faults;
+    }
+}
+
+/* The keys of a C run (the start method is Python's), then model and python. */
+static void fill_summary(const struct run_options *o, const struct run_stats *st,
+                         const struct program_says *says, struct summary *sm)
+{
+    run_summary(o, st, sm);
+    for (int i = 0; i < sm->n; i++)
+        if (strcmp(sm->item[i].key, "start") == 0)
+            snprintf(sm->item[i].s, sizeof sm->item[i].s, "%s", says->start);
+    summary_str(sm, "model", says->model);
+    summary_str(sm, "python", says->python);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+int python_check_options(const struct run_options *opt, struct error *err)
+{
+    const char *name = opt->strategy->name;
+    if (opt->touch)
+        return error_set(err,
+                         "%s: --touch imitates in C the writes CPython's reference counts make; a "
+                         "Python idiom makes them for real (compare its objects and numpy models)",
+                         name);
+    if (opt->feed == RUN_FEED_RANGES && opt->strategy->kind != STRATEGY_IN_PROCESS)
+        return error_set(err,
+                         "%s: --feed ranges is for C strategies; Python's Pool is the record feed "
+                         "(the parent parses every record and ships chunks)",
+                         name);
+    return 0;
+}
+
+/* The exit status for how the program ended, with a message where it printed none; -1 when
+ * it was interrupted and did not say so (the caller does). */
+static int program_outcome(const struct run_options *opt, const struct program *p, bool parsed)
+{
+    const char *name = opt->strategy->name;
+    if (p->forwarded) {
+        bool said = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 128 + p->forwarded;
+        return said ? 128 + p->forwarded : -1;
+    }
+    if (p->stopped[0]) {
+        fprintf(stderr,
+                "sharebench run: %s: %s; stopped the Python run (SIGTERM, then SIGKILL to what "
+                "lingers of its process group, %d)\n",
+                name, p->stopped, (int)p->pid);
+        return EXIT_FAILURE_RUN;
+    }
+    if (WIFSIGNALED(p->status)) {
+        fprintf(stderr, "sharebench run: %s: the Python program was killed by %s\n", name,
+                strsignal(WTERMSIG(p->status)));
+        return EXIT_FAILURE_RUN;
+    }
+    int status = WEXITSTATUS(p->status);
+    if (status == 0 && !parsed) {
+        fprintf(stderr, "sharebench run: %s: the Python program printed no summary line\n", name);
+        return EXIT_FAILURE_RUN;
+    }
+    /* Its own messages are on stderr already: usage and input errors (2), a failed run (1),
+     * an interrupted one (128 + signal). */
+    bool known = status <= EXIT_USAGE || status == 128 + SIGINT || status == 128 + SIGTERM;
+    return known ? status : EXIT_FAILURE_RUN;
+}
+
+/* (An interrupted Python run keeps no results file: the program removes it.) */
+static int report_interrupted(const struct run_stats *st)
+{
+    fprintf(stderr,
+            "sharebench run: interrupted by %s after %" PRIu64 " results and %" PRIu64
+            " rejected records\n",
+            strsignal(interrupt_signal()), st->rows, st->rejected);
+    return 128 + interrupt_signal();
+}
+
+/* A results file the program was writing when the group was killed: under its temporary
+ * name (sbpy/run.py), which only the program would have removed. */
+static void remove_partial_output(const struct run_options *opt, const struct program *p)
+{
+    if (!opt->output_path)
+        return;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%d", opt->output_path, (int)p->pid);
+    if (unlink(tmp) != 0 && errno != ENOENT)
+        fprintf(stderr, "sharebench run: %s: %s\n", tmp, strerror(errno));
+}
+
+int python_run(const struct run_options *opt, struct summary *sm)
+{
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+        fprintf(stderr, "sharebench run: prctl(PR_SET_CHILD_SUBREAPER): %s\n", strerror(errno));
+        return EXIT_FAILURE_RUN;
+    }
+    bool workers = opt->strategy->kind != STRATEGY_IN_PROCESS;
+    struct run_stats st = {.workers = workers ? opt->workers : 0,
+                           .feed = workers ? RUN_FEED_RECORDS : RUN_FEED_AUTO};
+    if (interrupt_signal())
+        return report_interrupted(&st);
+    struct program p;
+    struct error err;
+    if (run_program(opt, &p, &st.mem, &err) != 0) {
+        fprintf(stderr, "sharebench run: %s\n", err.msg);
+        return EXIT_FAILURE_RUN;
+    }
+    struct program_says says;
+    bool parsed = read_figures(p.text.data, &st, &says) == 0;
+    buf_free(&p.text);
+    if (p.stopped[0] || WIFSIGNALED(p.status))
+        remove_partial_output(opt, &p);
+    int status = program_outcome(opt, &p, parsed);
+    if (status < 0 || (status == EXIT_OK && interrupt_signal()))
+        return report_interrupted(&st);
+    if (status == EXIT_OK) {
+        add_workers(&p, &st);
+        fill_summary(opt, &st, &says, sm);
+    }
+    return status;
+}
