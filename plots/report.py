@@ -14,6 +14,8 @@ is missing is reported as not measured):
   chunks.csv             per_task_serialize and global_fork over chunk sizes
   sizes-*.csv            the matrix at fixed workers for several model sizes
   bench_fork.json        fork latency vs heap (Google Benchmark JSON)
+  python.csv             the Python idioms (py:NAME) beside their C counterparts, record feed
+  python-idioms.tsv      `sharebench_py.py list --tsv`: each idiom's start methods, models, C side
   dataset.txt, spec path, the machine: read from the files and the system
 Aggregates medians with min and max into RESULTS_DIR/agg-*.csv, draws every figure with the
 gnuplot scripts beside this file, and writes the report. Every number in the report is read
@@ -643,6 +645,198 @@ def section_mpi_nodes(res, out):
                       "node PSS MB by node", "total PSS MB", "checksum"], body) + "\n")
 
 
+# ---- the Python idioms ------------------------------------------------------------------------
+
+def read_idioms(res):
+    """{idiom: {"starts", "models", "counterpart"}} from python-idioms.tsv (list --tsv)."""
+    path = os.path.join(res, "python-idioms.tsv")
+    if not os.path.exists(path):
+        return {}
+    idioms = {}
+    for line in open(path):
+        f = line.rstrip("\n").split("\t")
+        if len(f) >= 5:
+            idioms[f[0]] = {"kind": f[1], "starts": f[2].replace(",", ", ") or
+                            ("none" if f[1] == "serial" else "thread"),
+                            "models": f[3], "counterpart": f[4]}
+    return idioms
+
+
+def python_variants(rows):
+    """[(strategy, idiom, model)] of the py: rows, in the Python program's listing order."""
+    seen = {(r["strategy"], r["strategy"].split(":")[1], r["model"]) for r in rows
+            if r["strategy"].startswith("py:")}
+    return sorted(seen, key=lambda v: (PY_ORDER.get(v[1], len(PY_ORDER)), v[2] != "objects"))
+
+
+PY_ORDER = {n: i for i, n in enumerate(["serial", "global_fork", "gc_freeze", "module_state",
+                                         "registry", "sharedctypes", "shared_memory", "memmap",
+                                         "initializer", "per_task_pickle", "threads"])}
+
+
+def py_values(rows, key, strategy, workers, touch="0"):
+    """key over the runs of strategy with workers workers (any, for serial), without --touch."""
+    return [num(r[key]) for r in rows if r["strategy"] == strategy and r["touch"] == touch
+            and (r["workers"] == str(workers) or r["workers"] == "0")]
+
+
+def copies_than(a, b, what):
+    """How copies a compare with copies b, by RULE, as a phrase ending with what b is."""
+    word = verdict(a, b)
+    return {"faster": f"more than {what}", "slower": f"fewer than {what}",
+            "equal within noise": f"as many as {what}, within noise"}.get(
+                word, f"not comparable with {what} ({word})")
+
+
+def section_python(res, out):
+    rows = read_rows(os.path.join(res, "python.csv"))
+    out.append("## 11. The Python idioms beside their C counterparts\n")
+    if not rows or not any(r["strategy"].startswith("py:") for r in rows):
+        out.append("Not measured in this run (no python.csv: the step needs /usr/bin/python3 with "
+                   "numpy).\n")
+        return
+    idioms = read_idioms(res)
+    workers = sorted({int(r["workers"]) for r in rows if r["workers"] != "0"})
+    wmax = str(workers[-1])
+    variants = python_variants(rows)
+    limit = sorted({r["limit"] for r in rows}, key=num)
+    sizes = {v[2]: median_of(rows, "model_mb", strategy=v[0]) for v in variants}
+    version = sorted({r["python"] for r in rows if r.get("python")})
+    out.append(
+        "The question sharebench started from, answered in its own language: "
+        "`sharebench run --strategy py:NAME` runs each idiom of `strategies/python` (CPython "
+        + ", ".join(version) + ", multiprocessing, numpy) under the same harness as the C "
+        "strategies: the same records, the same checksum (compare checks every run against the "
+        "others), memory sampled over the program's whole process group (workers, forkserver, "
+        "resource tracker) by the same sampler, model copies against a baseline measured the same "
+        "way (the idiom with a one-token model). Both languages read the first "
+        + " and ".join(fmt(num(x)) for x in limit) + " records (the per-task idioms the fewer); "
+        "C runs use the record feed, the shape of Python's Pool (the parent parses every record "
+        "and ships chunks of 256). A copy is each implementation's own model: C "
+        f"{fmt(median_of(rows, 'model_mb', strategy='global_fork'), 1)} MB; Python "
+        + ", ".join(f"{m} {fmt(mb, 1)} MB" for m, mb in sorted(sizes.items()) if mb == mb)
+        + " (the objects model is a dict of tuples: what building it added to the process). "
+        "Start methods are those each idiom declares (`sharebench list`); the tests run every "
+        "one of them. Medians (min-max). Source: `python.csv`, `python-idioms.tsv`.\n")
+    python_speed_table(rows, idioms, variants, workers, wmax, out)
+    python_memory_table(rows, idioms, variants, workers, wmax, out)
+    python_touch_table(rows, workers, wmax, out)
+    python_lessons(rows, idioms, wmax, out)
+
+
+def counterpart_of(idioms, idiom):
+    return idioms.get(idiom, {}).get("counterpart", idiom)
+
+
+def python_speed_table(rows, idioms, variants, workers, wmax, out):
+    out.append("### 11.1 Records per second, and C / Python\n")
+    body = []
+    for strategy, idiom, model in variants:
+        c = counterpart_of(idioms, idiom)
+        py4 = py_values(rows, "rows_per_s", strategy, wmax)
+        c4 = py_values(rows, "rows_per_s", c, wmax)
+        ratio = spread(c4)[0] / spread(py4)[0] if py4 and c4 else float("nan")
+        body.append([f"py:{idiom}", model, idioms.get(idiom, {}).get("starts", "?")]
+                    + [cell(py_values(rows, "rows_per_s", strategy, w)) for w in workers]
+                    + [c, cell(c4), f"{fmt(ratio, 1)}x"])
+    out.append(table(["idiom", "model", "start methods"] + [f"{w} workers" for w in workers]
+                     + ["C counterpart", f"C, {wmax} workers", f"C / Python, {wmax} workers"],
+                     body) + "\n")
+
+
+def python_memory_table(rows, idioms, variants, workers, wmax, out):
+    out.append("### 11.2 Memory (model copies) and setup\n")
+    out.append(f"Setup at {wmax} workers: model build + prepare + every worker up and set up "
+               "(setup_seconds), for Python and for the C counterpart.\n")
+    body = []
+    for strategy, idiom, model in variants:
+        c = counterpart_of(idioms, idiom)
+        body.append([f"py:{idiom}", model]
+                     + [cell(py_values(rows, "model_copies", strategy, w), 2) for w in workers]
+                     + [c, cell(py_values(rows, "model_copies", c, wmax), 2),
+                        cell(py_values(rows, "model_copies", c, wmax, touch="1"), 2),
+                        cell(py_values(rows, "setup_seconds", strategy, wmax), 2),
+                        cell(py_values(rows, "setup_seconds", c, wmax), 2)])
+    out.append(table(["idiom", "model"] + [f"copies, {w} workers" for w in workers]
+                     + ["C counterpart", f"C copies, {wmax} workers", f"C copies, {wmax}, --touch",
+                        "setup s, Python", "setup s, C"], body) + "\n")
+
+
+def python_touch_table(rows, workers, wmax, out):
+    out.append("### 11.3 `--touch` against the real thing\n")
+    out.append(
+        "`--touch` makes C's classify write a visit counter into every model entry it reads, "
+        "to imitate what CPython does on every look-up: reference counts written into the "
+        "objects themselves (and the cyclic collector writing into their headers). Here is the "
+        "imitation beside the real thing: C global_fork with and without --touch, Python's "
+        "global_fork with the pure-object model (a dict of tuples) and the numpy model, and "
+        "gc_freeze (the collector kept off the model with gc.freeze() before the fork). Model "
+        f"copies, and the workers' minor faults at {wmax} workers (each a page copied or first "
+        "touched).\n")
+    cases = [("global_fork", "C, no --touch", "0"), ("global_fork", "C, --touch", "1"),
+             ("py:global_fork", "Python, objects", "0"), ("py:global_fork:numpy", "Python, numpy", "0"),
+             ("py:gc_freeze", "Python gc_freeze, objects", "0"),
+             ("py:gc_freeze:numpy", "Python gc_freeze, numpy", "0")]
+    body = [[s, what] + [cell(py_values(rows, "model_copies", s, w, touch=t), 2) for w in workers]
+            + [cell(py_values(rows, "minor_faults", s, wmax, touch=t))]
+            for s, what, t in cases if py_values(rows, "model_copies", s, wmax, touch=t)]
+    out.append(table(["strategy", "what"] + [f"copies, {w} workers" for w in workers]
+                     + [f"workers' minor faults, {wmax} workers"], body) + "\n")
+
+
+def python_lessons(rows, idioms, wmax, out):
+    """Claims with the numbers behind them, computed here; comparisons follow RULE."""
+    out.append("### 11.4 What the Python runs show\n")
+    out.append(f"By the rule of this report: {RULE} For memory, \"more\" and \"fewer\" copies "
+               "follow the same rule.\n")
+    v = lambda s, key="rows_per_s", touch="0": py_values(rows, key, s, wmax, touch)
+    med = lambda vals: spread(vals)[0]
+    items = []
+    for py, c in [("py:global_fork", "global_fork"), ("py:shared_memory", "shared_arrays"),
+                  ("py:sharedctypes", "shared_arrays")]:
+        if v(py) and v(c):
+            items.append(
+                f"**C against Python, {py[3:]} against {c}:** with {wmax} workers C classified "
+                f"{fmt(med(v(c)))} records/s, Python {fmt(med(v(py)))}: C is "
+                f"{fmt(med(v(c)) / med(v(py)), 1)}x as fast ({verdict(v(c), v(py))} by the rule).")
+    gt, g0 = v("global_fork", "model_copies", "1"), v("global_fork", "model_copies")
+    po, pn = v("py:global_fork", "model_copies"), v("py:global_fork:numpy", "model_copies")
+    if gt and po:
+        items.append(
+            f"**Does --touch predict CPython?** With {wmax} workers C global_fork held "
+            f"{fmt(med(g0), 2)} copies of its model, {fmt(med(gt), 2)} with --touch; Python's "
+            f"global_fork with the pure-object model held {fmt(med(po), 2)} of its own: "
+            f"{copies_than(po, gt, 'C with --touch')} and {copies_than(po, g0, 'C without')}, "
+            "by the rule.")
+    if po and pn:
+        items.append(
+            f"**The representation decides copy-on-write in CPython:** the numpy model (one "
+            f"weight matrix no reference count touches) held {fmt(med(pn), 2)} copies with "
+            f"{wmax} workers where the pure-object model held {fmt(med(po), 2)}: "
+            f"{copies_than(pn, po, 'the objects model')}, by the rule.")
+    fo = v("py:gc_freeze", "model_copies")
+    if fo and po:
+        items.append(
+            f"**gc.freeze() keeps the collector off the model, not the reference counts:** "
+            f"gc_freeze held {fmt(med(fo), 2)} copies with the pure-object model, global_fork "
+            f"{fmt(med(po), 2)} ({copies_than(fo, po, 'global_fork')}, by the rule); every look-up "
+            "still writes reference counts into the shared pages.")
+    t1 = py_values(rows, "rows_per_s", "py:threads", 1)
+    if t1 and v("py:threads"):
+        items.append(
+            f"**The GIL:** Python's thread pool classified {fmt(med(t1))} records/s with 1 thread "
+            f"and {fmt(med(v('py:threads')))} with {wmax} ({verdict(v('py:threads'), t1)} by the "
+            f"rule), where C threads reached {fmt(med(v('threads')))}.")
+    pt, gf = v("py:per_task_pickle"), v("py:global_fork")
+    if pt and gf:
+        items.append(
+            f"**pool.map(obj.method, ...) ships obj with every task:** per_task_pickle classified "
+            f"{fmt(med(pt))} records/s with {wmax} workers, global_fork {fmt(med(gf))} "
+            f"({verdict(pt, gf)} by the rule), because every chunk pickles, sends and unpickles "
+            "the whole model.")
+    out.append("\n".join(f"{i + 1}. {t}" for i, t in enumerate(items)) + "\n")
+
+
 def lessons(rows, res, out, fork_rows=()):
     """Claims, each with the measured number behind it (computed here, never typed in); every
     "faster" or "slower" follows RULE."""
@@ -799,6 +993,7 @@ def main(argv):
     section_feeds(fork_rows, out)
     section_targets(fork_rows, res, out)
     section_projection(fork_rows, res, out)
+    section_python(res, out)
     lessons(rows, res, out, fork_rows)
     with open(report, "w") as f:
         f.write("\n".join(out))

@@ -3,8 +3,9 @@
 # dataset once (cached in datasets/cache/), run the comparison (both feeds with workers
 # started by fork, the range feed with workers started by exec), runs pinned to 1 and 2 cores
 # (taskset) that check the CPU-based projection, the model-size, copy-on-write and chunk-size
-# series, sharebench-mpi over 1, 2 and 4 ranks (and over simulated nodes, as root), the Google
-# Benchmark targets, draw every figure and write REPORT.md.
+# series, sharebench-mpi over 1, 2 and 4 ranks (and over simulated nodes, as root), the Python
+# idioms beside their C counterparts, the Google Benchmark targets, draw every figure and write
+# REPORT.md.
 # Everything measured lands in results/ (CSV and JSON: the report's sources).
 #
 # usage: scripts/main.sh [--quick]
@@ -20,8 +21,8 @@ while [ $# -gt 0 ]; do
     *) echo "main.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
-if [ $quick = 1 ]; then rows=200000 repeat=1 slow_limit=5000 pin_limit=50000
-else rows=1000000 repeat=3 slow_limit=20000 pin_limit=300000; fi
+if [ $quick = 1 ]; then rows=200000 repeat=1 slow_limit=5000 pin_limit=50000 py_limit=5000
+else rows=1000000 repeat=3 slow_limit=20000 pin_limit=300000 py_limit=20000; fi
 
 started=$(date +%s)
 step() { printf '\n== [%3d s] %s\n' "$(( $(date +%s) - started ))" "$*"; }
@@ -125,6 +126,26 @@ if [ $quick = 0 ] && scripts/mpi-nodes --check >/dev/null 2>&1; then
   scripts/mpi-nodes-series --input "$data" --spec "$spec" --repeat 1 "$res/mpi_nodes.jsonl"
 else
   step "MPI on simulated nodes: skipped ($([ $quick = 1 ] && echo '--quick' || scripts/mpi-nodes --check 2>&1 | tail -n 1))"
+fi
+
+# Python classifies about 50 times slower than C: both read the same first py_limit records.
+# The record feed for C too: it is the shape of Python's Pool (the parent parses every record
+# and ships chunks of 256). per_task_pickle and per_task_serialize ship the model with every
+# task: a tenth of that.
+step "Python idioms beside their C counterparts: workers 1,2,4, the first $py_limit records"
+c_all=serial,global_fork,module_state,registry,shared_arrays,mapped_file,per_task_serialize
+c_all=$c_all,per_worker_copy,threads
+py_all=py:serial,py:global_fork,py:global_fork:numpy,py:gc_freeze,py:gc_freeze:numpy
+py_all=$py_all,py:module_state,py:registry,py:sharedctypes,py:shared_memory,py:memmap
+py_all=$py_all,py:initializer,py:per_task_pickle,py:threads
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  /usr/bin/python3 strategies/python/sharebench_py.py list --tsv >"$res/python-idioms.tsv"
+  "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat "$repeat" --feed records \
+    --touch-both --limit "$py_limit" --serialize-limit "$(( py_limit / 10 ))" \
+    --strategies "$c_all,$py_all" --out "$res/python.csv"
+else
+  echo "skipped: /usr/bin/python3 with numpy is needed (scripts/install-deps installs it)"
+  rm -f "$res/python.csv" "$res/python-idioms.tsv"
 fi
 
 step "Google Benchmark targets"
