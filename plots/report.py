@@ -680,6 +680,10 @@ def py_values(rows, key, strategy, workers, touch="0"):
             and (r["workers"] == str(workers) or r["workers"] == "0")]
 
 
+def workers_label(w):
+    return f"{w} worker" + ("" if str(w) == "1" else "s")
+
+
 def copies_than(a, b, what):
     """How copies a compare with copies b, by RULE, as a phrase ending with what b is."""
     word = verdict(a, b)
@@ -709,8 +713,9 @@ def section_python(res, out):
         "strategies: the same records, the same checksum (compare checks every run against the "
         "others), memory sampled over the program's whole process group (workers, forkserver, "
         "resource tracker) by the same sampler, model copies against a baseline measured the same "
-        "way (the idiom with a one-token model). Both languages read the first "
-        + " and ".join(fmt(num(x)) for x in limit) + " records (the per-task idioms the fewer); "
+        "way (the idiom with a one-token model). Both languages read "
+        + ("all the records" if limit == ["0"] else "the first " + " and ".join(
+            fmt(num(x)) for x in limit) + " records (the per-task idioms the fewer)") + "; "
         "C runs use the record feed, the shape of Python's Pool (the parent parses every record "
         "and ships chunks of 256). A copy is each implementation's own model: C "
         f"{fmt(median_of(rows, 'model_mb', strategy='global_fork'), 1)} MB; Python "
@@ -739,7 +744,7 @@ def python_speed_table(rows, idioms, variants, workers, wmax, out):
         body.append([f"py:{idiom}", model, idioms.get(idiom, {}).get("starts", "?")]
                     + [cell(py_values(rows, "rows_per_s", strategy, w)) for w in workers]
                     + [c, cell(c4), f"{fmt(ratio, 1)}x"])
-    out.append(table(["idiom", "model", "start methods"] + [f"{w} workers" for w in workers]
+    out.append(table(["idiom", "model", "start methods"] + [workers_label(w) for w in workers]
                      + ["C counterpart", f"C, {wmax} workers", f"C / Python, {wmax} workers"],
                      body) + "\n")
 
@@ -757,8 +762,9 @@ def python_memory_table(rows, idioms, variants, workers, wmax, out):
                         cell(py_values(rows, "model_copies", c, wmax, touch="1"), 2),
                         cell(py_values(rows, "setup_seconds", strategy, wmax), 2),
                         cell(py_values(rows, "setup_seconds", c, wmax), 2)])
-    out.append(table(["idiom", "model"] + [f"copies, {w} workers" for w in workers]
-                     + ["C counterpart", f"C copies, {wmax} workers", f"C copies, {wmax}, --touch",
+    out.append(table(["idiom", "model"] + [f"copies, {workers_label(w)}" for w in workers]
+                     + ["C counterpart", f"C copies, {wmax} workers",
+                        f"C copies, {wmax} workers, --touch",
                         "setup s, Python", "setup s, C"], body) + "\n")
 
 
@@ -780,7 +786,7 @@ def python_touch_table(rows, workers, wmax, out):
     body = [[s, what] + [cell(py_values(rows, "model_copies", s, w, touch=t), 2) for w in workers]
             + [cell(py_values(rows, "minor_faults", s, wmax, touch=t))]
             for s, what, t in cases if py_values(rows, "model_copies", s, wmax, touch=t)]
-    out.append(table(["strategy", "what"] + [f"copies, {w} workers" for w in workers]
+    out.append(table(["strategy", "what"] + [f"copies, {workers_label(w)}" for w in workers]
                      + [f"workers' minor faults, {wmax} workers"], body) + "\n")
 
 

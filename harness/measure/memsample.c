@@ -265,6 +265,17 @@ void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n)
     pthread_mutex_unlock(&s->lock);
 }
 
+void memsampler_restart_peaks(struct memsampler *s)
+{
+    pthread_mutex_lock(&s->lock);
+    struct mem_summary *sum = &s->sum;
+    sum->pss_peak = sum->pss_anon = sum->pss_file = sum->pss_shmem = 0;
+    sum->uss_parent_peak = 0;
+    memset(sum->uss_worker_peak, 0, sizeof sum->uss_worker_peak);
+    sample_locked(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
 void memsampler_freeze(struct memsampler *s)
 {
     pthread_mutex_lock(&s->lock);

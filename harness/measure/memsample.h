@@ -64,6 +64,10 @@ int memsampler_resume(struct memsampler *s, struct error *err);
 /* From now on, sample these worker processes too (n = 0: none from now on). */
 void memsampler_set_workers(struct memsampler *s, const pid_t *pids, unsigned n);
 
+/* Forget the peaks so far and take a sample: the peaks are those from now on (a Python run's
+ * are those of its pool at work, not of the temporaries its build freed before). */
+void memsampler_restart_peaks(struct memsampler *s);
+
 /* Take a last sample for the peaks, and keep only the timeline from now on: while workers
  * exit one by one, the last one mapping a shared page counts it as its own (USS) for a
  * moment, which is not what the run cost. */

@@ -7,17 +7,15 @@
 #include "cli.h"
 #include "interrupt.h"
 #include "memsample.h"
-#include "procgroup.h"
+#include "python_watch.h"
 #include "selfspawn.h"
 #include "summary.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,30 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROGRESS_FD   3   /* the descriptor the program writes its progress to */
-#define TICK_MS       100 /* how often the watch looks at the process group */
-#define GRACE_SECONDS 5.0 /* from SIGTERM (or the program's end) to SIGKILL of the group */
-#define MEMBERS_MAX   MEMSAMPLE_WORKERS_MAX
+#define PROGRESS_FD 3 /* the descriptor the program writes its progress to */
 
 extern char **environ;
-
-/* The Python program while it runs, and what watching it found. */
-struct program {
-    pid_t pid;         /* the program; its process group has the same number */
-    int out, progress; /* read ends of its stdout and of its progress pipe */
-    struct buf text;   /* what it printed on stdout: the summary line */
-    struct memsampler *sampler;
-    unsigned task_timeout;
-    bool up, done, ended; /* workers up; every result in; the program ended */
-    int status;           /* its wait status, once ended */
-    double last_event;    /* when it came up or last sent a result */
-    int stage;            /* how far stopping it has gone (stop_program); 0: not asked */
-    double next_stage_at; /* when to go further */
-    int forwarded;        /* the signal passed on to it, or 0 */
-    char stopped[1024];   /* why the harness stopped it, or "" */
-    struct procgroup_member members[MEMBERS_MAX]; /* its other processes: last readings */
-    unsigned nmembers;
-};
 
 /* ---- starting it ------------------------------------------------------------------------ */
 
@@ -128,7 +105,7 @@ static int spawn_in_group(char *const argv[], int out_w, int progress_w, pid_t *
     return rc;
 }
 
-static int start_program(const struct run_options *o, struct program *p, struct error *err)
+static int start_program(const struct run_options *o, struct python_program *p, struct error *err)
 {
     int out[2], progress[2];
     if (pipe2(out, O_CLOEXEC) != 0)
@@ -160,239 +137,16 @@ static int start_program(const struct run_options *o, struct program *p, struct 
     return 0;
 }
 
-/* ---- stopping it ----------------------------------------------------------------------- */
-
-/* Is pid multiprocessing's resource tracker? It unlinks the shared memory blocks and named
- * semaphores a program leaves behind when the program's last descriptor to it closes: killed
- * with the rest, it would leave them in /dev/shm. */
-static bool is_resource_tracker(pid_t pid)
-{
-    char path[64], cmd[512];
-    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, cmd, sizeof cmd - 1);
-    close(fd);
-    for (ssize_t i = 0; i < n; i++)
-        cmd[i] = cmd[i] ? cmd[i] : ' ';
-    cmd[n > 0 ? n : 0] = '\0';
-    return strstr(cmd, "multiprocessing.resource_tracker") != NULL;
-}
-
-/* SIGKILL the processes of the group but the resource tracker, and the leader too if asked.
- * Returns whether the tracker is still there. */
-static bool kill_members(pid_t pgid, bool leader_too)
-{
-    struct procgroup_member m[MEMBERS_MAX];
-    int n = procgroup_scan(pgid, m, MEMBERS_MAX, NULL);
-    if (leader_too)
-        kill(pgid, SIGKILL);
-    bool spared = false;
-    for (int i = 0; i < n && i < MEMBERS_MAX; i++) {
-        if (m[i].state == 'Z')
-            continue;
-        if (is_resource_tracker(m[i].pid))
-            spared = true;
-        else
-            kill(m[i].pid, SIGKILL);
-    }
-    return spared;
-}
-
-/* SIGKILL every process of the group, the resource tracker last: it is spared while others
- * are left (it ends by itself once they are gone, after its clean-up). */
-static void kill_group(pid_t pgid)
-{
-    struct procgroup_member m[MEMBERS_MAX];
-    int n = procgroup_scan(pgid, m, MEMBERS_MAX, NULL);
-    int running = kill(pgid, 0) == 0;
-    for (int i = 0; i < n && i < MEMBERS_MAX; i++)
-        running += m[i].state != 'Z';
-    if (kill_members(pgid, true) && running <= 1)
-        kill(-pgid, SIGKILL); /* the tracker alone, and still there: it had its time */
-}
-
-/* ---- watching it ------------------------------------------------------------------------ */
-
-/* Ask the program to stop: sig (SIGTERM, or the SIGINT the run got) to its main process,
- * which ends its pool and removes what it created (a results file, a shared memory block, a
- * mapped file), as when interrupted. If it is still there after grace seconds, its pool's
- * join is stuck on a worker (one stopped, say): SIGKILL the workers, so that it can finish;
- * GRACE_SECONDS later, SIGKILL what is left of the group. */
-static void stop_program(struct program *p, int sig, double grace)
-{
-    if (p->stage != 0)
-        return;
-    if (kill(p->pid, sig) != 0 && errno != ESRCH)
-        fprintf(stderr, "sharebench run: kill %d: %s\n", (int)p->pid, strerror(errno));
-    p->stage = 1;
-    p->next_stage_at = now_seconds() + grace;
-}
-
-static void escalate(struct program *p)
-{
-    if (p->stage == 0 || now_seconds() < p->next_stage_at)
-        return;
-    if (p->stage == 1)
-        kill_members(p->pid, false);
-    else
-        kill_group(p->pid);
-    p->stage = 2;
-    p->next_stage_at = now_seconds() + GRACE_SECONDS;
-}
-
-static void stop_stalled(struct program *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void stop_stalled(struct program *p, const char *fmt, ...)
-{
-    if (p->stopped[0] || p->forwarded)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->stopped, sizeof p->stopped, fmt, ap);
-    va_end(ap);
-    stop_program(p, SIGTERM, GRACE_SECONDS);
-}
-
-static struct procgroup_member *find_member(struct procgroup_member *m, unsigned n, pid_t pid)
-{
-    for (unsigned i = 0; i < n; i++)
-        if (m[i].pid == pid)
-            return &m[i];
-    return NULL;
-}
-
-/* Follow the group's other processes: their last readings (faults, CPU), new ones added.
- * Returns one that has ended since it was seen, or 0. */
-static pid_t follow_group(struct program *p)
-{
-    struct procgroup_member seen[MEMBERS_MAX];
-    int n = procgroup_scan(p->pid, seen, MEMBERS_MAX, NULL);
-    unsigned nseen = n < 0 ? 0 : n > MEMBERS_MAX ? MEMBERS_MAX : (unsigned)n;
-    pid_t gone = 0;
-    for (unsigned i = 0; i < p->nmembers; i++) {
-        struct procgroup_member *now = find_member(seen, nseen, p->members[i].pid);
-        if (now && now->state != 'Z')
-            p->members[i] = *now;
-        else
-            gone = p->members[i].pid;
-    }
-    for (unsigned i = 0; i < nseen; i++)
-        if (seen[i].state != 'Z' && !find_member(p->members, p->nmembers, seen[i].pid) &&
-            p->nmembers < MEMBERS_MAX)
-            p->members[p->nmembers++] = seen[i];
-    return gone;
-}
-
-static void read_progress(struct program *p)
-{
-    char events[4096];
-    ssize_t got;
-    while ((got = read(p->progress, events, sizeof events)) > 0)
-        for (ssize_t i = 0; i < got; i++) {
-            if (events[i] == 'u' || events[i] == 'r') {
-                p->up = true;
-                p->last_event = now_seconds();
-            } else if (events[i] == 'd' && !p->done) {
-                follow_group(p); /* the last readings: the work is done */
-                p->done = true;
-                if (p->sampler)
-                    memsampler_freeze(p->sampler);
-            }
-        }
-}
-
-/* Until every result is in: a process of the group that ends (Python's Pool would replace a
- * worker, but the task it held is lost and the pool would wait for it for ever), or no result
- * for task_timeout seconds, stops the run. The program says 'd' before its workers may end,
- * so a process gone is checked against the events not yet read. */
-static void look_at_group(struct program *p)
-{
-    pid_t gone = follow_group(p);
-    if (gone)
-        read_progress(p);
-    if (gone && !p->done)
-        stop_stalled(p,
-                     "process %d of the Python run ended before the run was done (killed?): "
-                     "Python's Pool waits for ever for the task it held",
-                     (int)gone);
-    if (p->up && !p->done && p->task_timeout && now_seconds() - p->last_event > p->task_timeout)
-        stop_stalled(p,
-                     "no result for %u s (--task-timeout): a worker is stuck, or died and "
-                     "Python's Pool waits for ever for its task",
-                     p->task_timeout);
-}
-
-static void read_stdout(struct program *p)
-{
-    ssize_t got;
-    do {
-        char *to = buf_reserve(&p->text, 4096);
-        got = read(p->out, to, 4096);
-        if (got > 0)
-            p->text.len += (size_t)got;
-    } while (got > 0);
-}
-
-static void watch_step(struct program *p)
-{
-    struct pollfd fds[2] = {{.fd = p->out, .events = POLLIN},
-                            {.fd = p->progress, .events = POLLIN}};
-    if (poll(fds, 2, TICK_MS) < 0 && errno != EINTR)
-        fprintf(stderr, "sharebench run: poll: %s\n", strerror(errno));
-    read_stdout(p);
-    read_progress(p);
-    /* SIGINT or SIGTERM: to the program's main process, which ends its pool as Python does
-     * when interrupted (its workers ignore SIGINT); the group goes if it does not. */
-    if (interrupt_signal() && !p->forwarded && !p->stopped[0]) {
-        p->forwarded = interrupt_signal();
-        stop_program(p, p->forwarded, 2 * GRACE_SECONDS);
-    }
-    if (waitpid(p->pid, &p->status, WNOHANG) == p->pid)
-        p->ended = true;
-    else if (!p->done)
-        look_at_group(p);
-    escalate(p);
-}
-
-/* Reap what is ours of the group (its processes are reparented here when the program ends:
- * this process is their subreaper); the number of members still running. */
-static int reap_group(pid_t pgid)
-{
-    while (waitpid(-pgid, NULL, WNOHANG) > 0) {
-    }
-    struct procgroup_member m[MEMBERS_MAX];
-    int n = procgroup_scan(pgid, m, MEMBERS_MAX, NULL), running = 0;
-    for (int i = 0; i < n && i < MEMBERS_MAX; i++)
-        running += m[i].state != 'Z';
-    return running;
-}
-
-/* After the program: its helpers (a resource tracker, a forkserver) end when its pipes close;
- * whatever of the group is still there after a grace period is killed. Nothing outlives a run. */
-static void end_group(pid_t pgid)
-{
-    double until = now_seconds() + GRACE_SECONDS;
-    while (reap_group(pgid) > 0 && now_seconds() < until)
-        usleep(20000);
-    for (int round = 0; round < 2 && reap_group(pgid) > 0; round++) {
-        kill_group(pgid);
-        until = now_seconds() + GRACE_SECONDS;
-        while (reap_group(pgid) > 0 && now_seconds() < until)
-            usleep(20000);
-    }
-}
-
 /* ---- one run, measured ------------------------------------------------------------------ */
 
 /* Run the program under the sampler until it and its group have ended. Returns 0 (its wait
  * status in p->status), or -1 with err if it could not be started. */
-static int run_program(const struct run_options *o, struct program *p, struct mem_summary *mem,
-                       struct error *err)
+static int run_program(const struct run_options *o, struct python_program *p,
+                       struct mem_summary *mem, struct error *err)
 {
-    *p = (struct program){.task_timeout = o->task_timeout};
+    bool workers = o->strategy->kind != STRATEGY_IN_PROCESS;
+    *p = (struct python_program){.task_timeout = o->task_timeout,
+                                 .settle_after = workers ? o->workers : 1};
     if (start_program(o, p, err) != 0)
         return -1;
     unsigned columns = o->strategy->kind == STRATEGY_PROCESSES ? o->workers + 2 : 0;
@@ -401,16 +155,13 @@ static int run_program(const struct run_options *o, struct program *p, struct me
         p->sampler =
             memsampler_start_group(o->sample_ms, o->timeline_path, columns, p->pid, &sampler_err);
     if (o->sample_ms && p->sampler == NULL)
-        stop_stalled(p, "%s", sampler_err.msg);
-    while (!p->ended)
-        watch_step(p);
-    read_stdout(p);
-    end_group(p->pid);
+        python_stop(p, "%s", sampler_err.msg);
+    python_watch(p);
+    python_end_group(p->pid);
     close(p->out);
     close(p->progress);
     if (p->sampler && memsampler_stop(p->sampler, mem, &sampler_err) != 0 && !p->stopped[0])
         snprintf(p->stopped, sizeof p->stopped, "%s", sampler_err.msg);
-    buf_append(&p->text, "", 1);
     return 0;
 }
 
@@ -470,7 +221,7 @@ static int read_figures(const char *text, struct run_stats *st, struct program_s
 
 /* The workers' faults and CPU, from their last readings. A run without worker processes
  * keeps the program's own faults while streaming, as a C serial run does. */
-static void add_workers(const struct program *p, struct run_stats *st)
+static void add_workers(const struct python_program *p, struct run_stats *st)
 {
     if (p->nmembers == 0)
         return;
@@ -516,7 +267,8 @@ int python_check_options(const struct run_options *opt, struct error *err)
 
 /* The exit status for how the program ended, with a message where it printed none; -1 when
  * it was interrupted and did not say so (the caller does). */
-static int program_outcome(const struct run_options *opt, const struct program *p, bool parsed)
+static int program_outcome(const struct run_options *opt, const struct python_program *p,
+                           bool parsed)
 {
     const char *name = opt->strategy->name;
     if (p->forwarded) {
@@ -558,7 +310,7 @@ static int report_interrupted(const struct run_stats *st)
 
 /* A results file the program was writing when the group was killed: under its temporary
  * name (sbpy/run.py), which only the program would have removed. */
-static void remove_partial_output(const struct run_options *opt, const struct program *p)
+static void remove_partial_output(const struct run_options *opt, const struct python_program *p)
 {
     if (!opt->output_path)
         return;
@@ -579,7 +331,7 @@ int python_run(const struct run_options *opt, struct summary *sm)
                            .feed = workers ? RUN_FEED_RECORDS : RUN_FEED_AUTO};
     if (interrupt_signal())
         return report_interrupted(&st);
-    struct program p;
+    struct python_program p;
     struct error err;
     if (run_program(opt, &p, &st.mem, &err) != 0) {
         fprintf(stderr, "sharebench run: %s\n", err.msg);

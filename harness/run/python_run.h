@@ -3,12 +3,14 @@
  * `sharebench run --strategy py:NAME` starts the Python program (sharebench_py.py run) in a
  * process group of its own, samples the memory of the whole group with the sampler the C runs
  * use (the baseline is measured as for C: baseline.c runs the same idiom with a one-token
- * model), forwards SIGINT and SIGTERM, and stops the program when it stalls: Python's Pool
- * waits for ever for a task whose worker died, so a worker that ends before the run is done,
- * or no result for --task-timeout seconds, ends the run (exit 1). The summary line has the keys
- * of a C run, from the figures the program reports (rows, rejected, checksum, timings) and the
- * ones the harness measured (memory, the workers' faults and CPU time), then model= and
- * python=.
+ * model; the peaks are those of the pool at work (python_watch.h): the temporaries a numpy
+ * build frees before, and a Python worker's start, would otherwise count as copies of the
+ * model; a C build and a forked C worker leave none), forwards SIGINT and SIGTERM, and stops the
+ * program when it stalls: Python's Pool waits for ever for a task whose worker died, so a worker
+ * that ends before the run is done, or no result for --task-timeout seconds, ends the run (exit 1).
+ * The summary line has the keys of a C run, from the figures the program reports (rows, rejected,
+ * checksum, timings) and the ones the harness measured (memory, the workers' faults and CPU time),
+ * then model= and python=.
  *
  * To `list` and `compare`, an idiom is a struct strategy whose hooks are never called: its
  * name, summary and kind, whether it takes --start exec (Python's spawn: it has adopt), why
