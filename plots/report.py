@@ -723,8 +723,9 @@ def section_python(res, out):
         + " (the objects model is a dict of tuples: what building it added to the process). "
         "Start methods are those each idiom declares (`sharebench list`); the tests run every "
         "one of them. Medians (min-max). Source: `python.csv`, `python-idioms.tsv`.\n")
-    python_speed_table(rows, idioms, variants, workers, wmax, out)
-    python_memory_table(rows, idioms, variants, workers, wmax, out)
+    c_starts = {r["strategy"] for r in read_rows(os.path.join(res, "compare-exec.csv"))}
+    python_speed_table(rows, idioms, variants, workers, wmax, c_starts, out)
+    python_memory_table(rows, idioms, variants, workers, wmax, c_starts, out)
     python_touch_table(rows, workers, wmax, out)
     python_lessons(rows, idioms, wmax, out)
 
@@ -733,39 +734,66 @@ def counterpart_of(idioms, idiom):
     return idioms.get(idiom, {}).get("counterpart", idiom)
 
 
-def python_speed_table(rows, idioms, variants, workers, wmax, out):
+def python_groups(rows, idioms, variants):
+    """[(C strategy, [(py strategy, idiom, model), ...])]: each C counterpart measured, followed
+    by the Python idioms that mirror it, in the Python program's order."""
+    groups = []
+    for v in variants:
+        c = counterpart_of(idioms, v[1])
+        if not groups or groups[-1][0] != c:
+            groups.append((c, []))
+        groups[-1][1].append(v)
+    return groups
+
+
+def python_rows(rows, idioms, variants, key, digits, extra, c_starts):
+    """Table rows: per group the C row, then a row per Python idiom; key at each worker count
+    (C without --touch), then extra(strategy, C counterpart or None for the C row) cells.
+    c_starts: the C strategies measured with --start exec too (section 8)."""
+    workers = sorted({int(r["workers"]) for r in rows if r["workers"] != "0"})
+    body = []
+    for c, pys in python_groups(rows, idioms, variants):
+        starts = sorted({r["start"] for r in rows if r["strategy"] == c}) or ["?"]
+        body.append([f"C {c}", "-", ", ".join(starts + (["exec"] if c in c_starts else []))]
+                    + [cell(py_values(rows, key, c, w), digits) for w in workers] + extra(c, None))
+        for strategy, idiom, model in pys:
+            body.append([strategy.split(":")[0] + ":" + idiom, model,
+                         idioms.get(idiom, {}).get("starts", "?")]
+                        + [cell(py_values(rows, key, strategy, w), digits) for w in workers]
+                        + extra(strategy, c))
+    return body
+
+
+def python_speed_table(rows, idioms, variants, workers, wmax, c_starts, out):
     out.append("### 11.1 Records per second, and C / Python\n")
-    body = []
-    for strategy, idiom, model in variants:
-        c = counterpart_of(idioms, idiom)
-        py4 = py_values(rows, "rows_per_s", strategy, wmax)
-        c4 = py_values(rows, "rows_per_s", c, wmax)
-        ratio = spread(c4)[0] / spread(py4)[0] if py4 and c4 else float("nan")
-        body.append([f"py:{idiom}", model, idioms.get(idiom, {}).get("starts", "?")]
-                    + [cell(py_values(rows, "rows_per_s", strategy, w)) for w in workers]
-                    + [c, cell(c4), f"{fmt(ratio, 1)}x"])
-    out.append(table(["idiom", "model", "start methods"] + [workers_label(w) for w in workers]
-                     + ["C counterpart", f"C, {wmax} workers", f"C / Python, {wmax} workers"],
-                     body) + "\n")
+    out.append(f"Each C counterpart, then the Python idioms that mirror it. C / Python: the C "
+               f"counterpart's median records/s over the idiom's, with {wmax} workers.\n")
+
+    def ratio(strategy, c):
+        if c is None:
+            return ["-"]
+        py, cv = py_values(rows, "rows_per_s", strategy, wmax), py_values(rows, "rows_per_s", c, wmax)
+        return [f"{fmt(spread(cv)[0] / spread(py)[0], 1)}x" if py and cv else "n/a"]
+    out.append(table(["strategy", "model", "start methods"] + [workers_label(w) for w in workers]
+                     + [f"C / Python, {wmax} workers"],
+                     python_rows(rows, idioms, variants, "rows_per_s", 0, ratio, c_starts)) + "\n")
 
 
-def python_memory_table(rows, idioms, variants, workers, wmax, out):
+def python_memory_table(rows, idioms, variants, workers, wmax, c_starts, out):
     out.append("### 11.2 Memory (model copies) and setup\n")
-    out.append(f"Setup at {wmax} workers: model build + prepare + every worker up and set up "
-               "(setup_seconds), for Python and for the C counterpart.\n")
-    body = []
-    for strategy, idiom, model in variants:
-        c = counterpart_of(idioms, idiom)
-        body.append([f"py:{idiom}", model]
-                     + [cell(py_values(rows, "model_copies", strategy, w), 2) for w in workers]
-                     + [c, cell(py_values(rows, "model_copies", c, wmax), 2),
-                        cell(py_values(rows, "model_copies", c, wmax, touch="1"), 2),
-                        cell(py_values(rows, "setup_seconds", strategy, wmax), 2),
-                        cell(py_values(rows, "setup_seconds", c, wmax), 2)])
-    out.append(table(["idiom", "model"] + [f"copies, {workers_label(w)}" for w in workers]
-                     + ["C counterpart", f"C copies, {wmax} workers",
-                        f"C copies, {wmax} workers, --touch",
-                        "setup s, Python", "setup s, C"], body) + "\n")
+    out.append(f"Model copies without --touch, then the C counterpart's with --touch at {wmax} "
+               f"workers; setup at {wmax} workers: model build + prepare + every worker up and "
+               "set up (setup_seconds).\n")
+
+    def extra(strategy, c):
+        touched = cell(py_values(rows, "model_copies", strategy, wmax, touch="1"), 2)
+        return [touched if c is None else "-",
+                cell(py_values(rows, "setup_seconds", strategy, wmax), 2)]
+    out.append(table(["strategy", "model", "start methods"]
+                     + [f"copies, {workers_label(w)}" for w in workers]
+                     + [f"C with --touch, {wmax} workers", f"setup s, {wmax} workers"],
+                     python_rows(rows, idioms, variants, "model_copies", 2, extra, c_starts))
+               + "\n")
 
 
 def python_touch_table(rows, workers, wmax, out):
@@ -808,31 +836,40 @@ def python_lessons(rows, idioms, wmax, out):
     gt, g0 = v("global_fork", "model_copies", "1"), v("global_fork", "model_copies")
     po, pn = v("py:global_fork", "model_copies"), v("py:global_fork:numpy", "model_copies")
     if gt and po:
+        reading = {"slower": "So --touch overstated what CPython copied here (an upper bound)",
+                   "faster": "So --touch understated what CPython copied here",
+                   "equal within noise": "So --touch imitated CPython within noise"}.get(
+                       verdict(po, gt), "Too few runs to say how well --touch imitates CPython")
         items.append(
             f"**Does --touch predict CPython?** With {wmax} workers C global_fork held "
             f"{fmt(med(g0), 2)} copies of its model, {fmt(med(gt), 2)} with --touch; Python's "
             f"global_fork with the pure-object model held {fmt(med(po), 2)} of its own: "
             f"{copies_than(po, gt, 'C with --touch')} and {copies_than(po, g0, 'C without')}, "
-            "by the rule.")
+            f"by the rule. {reading}.")
     if po and pn:
+        title = ("The representation decides copy-on-write in CPython" if verdict(pn, po) == "slower"
+                 else "The representation did not change copy-on-write measurably here")
         items.append(
-            f"**The representation decides copy-on-write in CPython:** the numpy model (one "
-            f"weight matrix no reference count touches) held {fmt(med(pn), 2)} copies with "
-            f"{wmax} workers where the pure-object model held {fmt(med(po), 2)}: "
-            f"{copies_than(pn, po, 'the objects model')}, by the rule.")
+            f"**{title}:** the numpy model (one weight matrix no reference count touches) held "
+            f"{fmt(med(pn), 2)} copies with {wmax} workers where the pure-object model held "
+            f"{fmt(med(po), 2)}: {copies_than(pn, po, 'the objects model')}, by the rule.")
     fo = v("py:gc_freeze", "model_copies")
     if fo and po:
+        title = ("gc.freeze() saved copies" if verdict(fo, po) == "slower" else
+                 "gc.freeze() saved no copies: it keeps the collector off the model, not the "
+                 "reference counts")
         items.append(
-            f"**gc.freeze() keeps the collector off the model, not the reference counts:** "
-            f"gc_freeze held {fmt(med(fo), 2)} copies with the pure-object model, global_fork "
-            f"{fmt(med(po), 2)} ({copies_than(fo, po, 'global_fork')}, by the rule); every look-up "
-            "still writes reference counts into the shared pages.")
+            f"**{title}:** gc_freeze held {fmt(med(fo), 2)} copies with the pure-object model, "
+            f"global_fork {fmt(med(po), 2)} ({copies_than(fo, po, 'global_fork')}, by the rule); "
+            "every look-up still writes reference counts into the objects it reads.")
     t1 = py_values(rows, "rows_per_s", "py:threads", 1)
     if t1 and v("py:threads"):
         items.append(
-            f"**The GIL:** Python's thread pool classified {fmt(med(t1))} records/s with 1 thread "
-            f"and {fmt(med(v('py:threads')))} with {wmax} ({verdict(v('py:threads'), t1)} by the "
-            f"rule), where C threads reached {fmt(med(v('threads')))}.")
+            f"**Threads under the GIL:** Python's thread pool classified {fmt(med(t1))} records/s "
+            f"with 1 thread and {fmt(med(v('py:threads')))} with {wmax} "
+            f"({verdict(v('py:threads'), t1)} by the rule; only one thread runs Python at a time, "
+            f"while another may read the input), where C threads reached "
+            f"{fmt(med(v('threads')))}.")
     pt, gf = v("py:per_task_pickle"), v("py:global_fork")
     if pt and gf:
         items.append(

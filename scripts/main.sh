@@ -128,7 +128,7 @@ else
   step "MPI on simulated nodes: skipped ($([ $quick = 1 ] && echo '--quick' || scripts/mpi-nodes --check 2>&1 | tail -n 1))"
 fi
 
-# Python classifies about 50 times slower than C: both read the same first py_limit records.
+# Python classifies about ten times slower than C: both read the same first py_limit records.
 # The record feed for C too: it is the shape of Python's Pool (the parent parses every record
 # and ships chunks of 256). per_task_pickle and per_task_serialize ship the model with every
 # task: a tenth of that.
