@@ -144,18 +144,39 @@ static void sample_locked(struct memsampler *s)
     }
 }
 
+static double thread_cpu_seconds(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0)
+        return 0;
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* How long to wait before the next sample. A sample walks the page tables of every process
+ * it reads, in proportion to the memory they map, and on a machine with as many workers as cores
+ * every millisecond the sampler takes is taken from a worker it measures. So: every
+ * interval_ms at first, at most 50 samples per doubling of the run's length, and never more
+ * than SAMPLER_CPU_SHARE of one core, by what the last sample cost. */
+static unsigned next_wait_ms(const struct memsampler *s, double sample_cpu_seconds)
+{
+    double elapsed_ms = (now_seconds() - s->started) * 1e3;
+    double wait_ms = s->interval_ms;
+    if (elapsed_ms / 50 > wait_ms)
+        wait_ms = elapsed_ms / 50;
+    double budget_ms = sample_cpu_seconds * 1e3 / SAMPLER_CPU_SHARE;
+    if (budget_ms > wait_ms)
+        wait_ms = budget_ms;
+    return wait_ms < 60e3 ? (unsigned)wait_ms : 60000u;
+}
+
 static void *sampler_main(void *arg)
 {
     struct memsampler *s = arg;
     pthread_mutex_lock(&s->lock);
     while (!s->stopping) {
+        double cpu_before = thread_cpu_seconds();
         sample_locked(s);
-        /* Every interval_ms at first, then at most 50 samples per doubling of the run's
-         * length: a sample walks every process's page tables, and on a long run the sampler
-         * would take a share of the cores from the workers it measures (sampler_cpu_s). */
-        double elapsed_ms = (now_seconds() - s->started) * 1e3;
-        unsigned wait_ms =
-            elapsed_ms / 50 > s->interval_ms ? (unsigned)(elapsed_ms / 50) : s->interval_ms;
+        unsigned wait_ms = next_wait_ms(s, thread_cpu_seconds() - cpu_before);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;

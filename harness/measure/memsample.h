@@ -6,8 +6,9 @@
  * total; USS (Private_Clean + Private_Dirty) is what a process holds alone, what killing it
  * would give back. A thread in the parent reads /proc/PID/smaps_rollup of the parent and of
  * every worker, every interval_ms at first and at most 50 times per doubling of the run's
- * length later (a sample walks page tables: its cost must stay small next to the workers'),
- * and keeps the peaks and, if asked, a timeline. A last sample is taken when the work ends.
+ * length later, and never more often than keeps its own CPU time under SAMPLER_CPU_SHARE of
+ * one core (a sample walks page tables: its cost must stay small next to the workers'). It
+ * keeps the peaks and, if asked, a timeline. A last sample is taken when the work ends.
  */
 #ifndef SHAREBENCH_MEMSAMPLE_H
 #define SHAREBENCH_MEMSAMPLE_H
@@ -26,7 +27,8 @@ struct mem_reading {
 /* Read pid's memory (0 for this process). Returns 0, or -1 if it cannot be read (gone). */
 int mem_read(pid_t pid, struct mem_reading *out);
 
-#define MEMSAMPLE_WORKERS_MAX 64 /* workers followed one by one; more count in the total */
+#define SAMPLER_CPU_SHARE     0.02 /* the sampling thread's CPU time, at most, per second of run */
+#define MEMSAMPLE_WORKERS_MAX 64   /* workers followed one by one; more count in the total */
 
 struct mem_summary {
     unsigned samples;

@@ -1,6 +1,8 @@
 /* test_memsample.c - the memory sampler on memory whose size is known: a child that dirties
  * 100 MiB alone shows it as USS; a 100 MiB shared mapping read by 4 processes shows about a
- * quarter of it in each one's PSS, and the sampler's summed PSS counts it once. */
+ * quarter of it in each one's PSS, and the sampler's summed PSS counts it once. Asked to
+ * sample every millisecond processes whose page tables take long to walk, the sampler keeps
+ * its own CPU time within its share of one core. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -17,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MIB  (1024ull * 1024)
@@ -32,6 +36,7 @@ static pid_t child_ready(void (*fn)(void *), void *arg)
     assert_true(pid >= 0);
     if (pid == 0) {
         close(p[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed assertion leaves no child behind */
         fn(arg);
         char c = 1;
         if (write(p[1], &c, 1) != 1)
@@ -147,12 +152,46 @@ static void test_timeline_written(void **state)
     assert_non_null(strstr(err.msg, "cannot create timeline"));
 }
 
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void test_sampler_keeps_its_cpu_share(void **state)
+{
+    (void)state;
+    pid_t pids[4];
+    for (int i = 0; i < 4; i++)
+        pids[i] = child_ready(dirty_private, NULL); /* 100 MiB of page table each to walk */
+    struct error err;
+    double start = seconds_now();
+    struct memsampler *s = memsampler_start(1, NULL, 0, &err);
+    assert_non_null(s);
+    memsampler_set_workers(s, pids, 4);
+    while (seconds_now() - start < 1.5)
+        usleep(50 * 1000);
+    struct mem_summary sum;
+    assert_int_equal(memsampler_stop(s, &sum, &err), 0);
+    double wall = seconds_now() - start;
+    print_message("sampler: %u samples, %.3f s CPU in %.3f s (share %.1f %%, allowed %.0f %%)\n",
+                  sum.samples, sum.cpu_seconds, wall, 100 * sum.cpu_seconds / wall,
+                  100 * SAMPLER_CPU_SHARE);
+    for (int i = 0; i < 4; i++)
+        end_child(pids[i]);
+    assert_true(sum.samples >= 2);
+    /* Its share of the time, plus the last sample, which it takes before it can know. */
+    assert_true(sum.cpu_seconds <= SAMPLER_CPU_SHARE * wall + 0.05);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_private_memory_is_uss),
         cmocka_unit_test(test_shared_memory_splits_pss),
         cmocka_unit_test(test_timeline_written),
+        cmocka_unit_test(test_sampler_keeps_its_cpu_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
