@@ -147,6 +147,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
             a->opt.input_path = optarg;
             break;
         case 'o':
+            if (strcmp(optarg, "-") == 0)
+                return cli_usage_error("run", "--output -: standard output carries the summary "
+                                              "line; give the results a file");
             a->opt.output_path = optarg;
             break;
         case 'j':

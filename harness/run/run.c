@@ -5,6 +5,7 @@
 #include "image.h"
 #include "input_id.h"
 #include "interrupt.h"
+#include "outfile.h"
 #include "pool.h"
 #include "progress.h"
 #include "records.h"
@@ -421,6 +422,22 @@ int run_check_options(const struct run_options *opt, struct error *err)
     return 0;
 }
 
+/* Whether the results file can be created, said before the baseline and the model build
+ * rather than after them. A regular file (or none yet) is tried as the run will open it, and
+ * the trial leaves nothing; a FIFO or a device is left alone: opening one can block, or is
+ * the write itself. */
+static int check_output(const char *path, struct error *err)
+{
+    struct stat st;
+    if (path == NULL || (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+        return 0;
+    struct outfile trial;
+    if (outfile_open(&trial, path, err) != 0)
+        return -1;
+    outfile_discard(&trial);
+    return 0;
+}
+
 int run_check_inputs(const struct run_options *opt, struct error *err)
 {
     struct spec spec;
@@ -436,7 +453,9 @@ int run_check_inputs(const struct run_options *opt, struct error *err)
         openable ? record_reader_open(opt->input_path, opt->field_limit, err) : NULL;
     if (reader)
         record_reader_close(reader);
-    return openable && reader == NULL ? -1 : 0;
+    if (openable && reader == NULL)
+        return -1;
+    return check_output(opt->output_path, err);
 }
 
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err)

@@ -275,8 +275,22 @@ for mode in tmpfile named; do
       expect_contains "$cmd --output $bad ($mode): message" "$err" "sharebench $cmd: $bad: cannot create"
     done
   done
+  # ... and run says so before it measures a baseline or builds a model: its one message,
+  # and no timeline (the sampler starting with the run would have made one).
+  run_sb run --spec "$SPEC" --input "$data" --limit 1000 --timeline "$dir/early-timeline.csv" \
+    --output "$dir/missing/o.csv"
+  expect_eq "run --output in a missing folder ($mode): exit" 2 "$rc"
+  expect_eq "run --output in a missing folder ($mode): one message line" 1 "$(printf '%s\n' "$err" | wc -l)"
+  expect_eq "run --output in a missing folder ($mode): no timeline, nothing ran" no \
+    "$([ -e "$dir/early-timeline.csv" ] && echo yes || echo no)"
   unset SHAREBENCH_TEST_NO_TMPFILE
 done
+
+# run --output - is refused: standard output carries the summary line (gen takes it).
+run_small -
+expect_eq "run --output -: exit" 2 "$rc"
+expect_contains "run --output -: message" "$err" "--output -: standard output carries the summary"
+expect_eq "run --output -: no file named '-'" no "$([ -e ./- ] && echo yes || echo no)"
 
 # 7. Standard output that cannot be written: exit 1 and a message, for every command.
 check_full_stdout() { # what expected-message command...
