@@ -19,7 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BLOCK (1u << 20)
+/* Read in blocks of 256 KiB, as the workers' readers do: a block stays in a core's L2 cache
+ * while the planner passes over it for quotes, line feeds and carriage returns, so the scan
+ * reads the input once from memory rather than four times. */
+#define BLOCK (256u * 1024)
 
 enum quote_state { FIELD_START, IN_FIELD, IN_QUOTES, AFTER_QUOTE, SKIPPING };
 
