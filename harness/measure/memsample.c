@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint64_t kb_field(const char *line, const char *name)
 {
@@ -71,7 +72,8 @@ struct memsampler {
     FILE *timeline;
     char *timeline_path;
     bool write_failed;
-    bool frozen; /* the run's work is done: the timeline goes on, the peaks stay */
+    bool frozen;            /* the run's work is done: the timeline goes on, the peaks stay */
+    uint64_t resident_high; /* the highest resident total (RSS) at a sample so far */
 };
 
 static double mb(uint64_t bytes)
@@ -156,17 +158,80 @@ static double thread_cpu_seconds(void)
  * it reads, in proportion to the memory they map, and on a machine with as many workers as cores
  * every millisecond the sampler takes is taken from a worker it measures. So: every
  * interval_ms at first, at most 50 samples per doubling of the run's length, and never more
- * than SAMPLER_CPU_SHARE of one core, by what the last sample cost. */
+ * than three quarters of SAMPLER_CPU_SHARE of one core, by what the last sample cost (the
+ * rest is for the looks at the resident total between samples). */
 static unsigned next_wait_ms(const struct memsampler *s, double sample_cpu_seconds)
 {
     double elapsed_ms = (now_seconds() - s->started) * 1e3;
     double wait_ms = s->interval_ms;
     if (elapsed_ms / 50 > wait_ms)
         wait_ms = elapsed_ms / 50;
-    double budget_ms = sample_cpu_seconds * 1e3 / SAMPLER_CPU_SHARE;
+    double budget_ms = sample_cpu_seconds * 1e3 / (SAMPLER_CPU_SHARE * 0.75);
     if (budget_ms > wait_ms)
         wait_ms = budget_ms;
     return wait_ms < 60e3 ? (unsigned)wait_ms : 60000u;
+}
+
+/* The resident memory of the parent and the workers, summed: /proc/PID/statm is a few
+ * counters the kernel keeps, read without walking any page table. */
+static uint64_t resident_of(pid_t pid)
+{
+    char path[64];
+    if (pid == 0)
+        snprintf(path, sizeof path, "/proc/self/statm");
+    else
+        snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    FILE *f = fopen(path, "re");
+    unsigned long long size = 0, resident = 0;
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t resident_total(const struct memsampler *s)
+{
+    uint64_t total = resident_of(s->group);
+    for (unsigned i = 0; i < s->nworkers; i++)
+        total += resident_of(s->workers[i]);
+    return total;
+}
+
+/* Wait until next, the time the schedule gives the next sample, but look at the resident
+ * total on the way (every interval_ms, or less often if a look costs more than a quarter of
+ * the sampler's share): once it has grown past the highest it had at a sample (by 2 %, and
+ * at least 1 MB), return at once. A peak that comes and goes between two scheduled samples
+ * (a worker rebuilding its model for each task, say) is then sampled when it comes, at a
+ * cost bounded by how often memory reaches a new high. The caller holds the lock; the wait
+ * releases it. */
+static void wait_for_next_sample(struct memsampler *s, double next)
+{
+    double look_ms = s->interval_ms;
+    while (!s->stopping) {
+        double left_ms = (next - now_seconds()) * 1e3;
+        if (left_ms <= 0)
+            return;
+        unsigned wait_ms = left_ms < look_ms ? (unsigned)left_ms + 1 : (unsigned)look_ms;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT) {
+        }
+        if (s->stopping)
+            return;
+        double cpu_before = thread_cpu_seconds();
+        uint64_t resident = resident_total(s);
+        double budget_ms = (thread_cpu_seconds() - cpu_before) * 1e3 / (SAMPLER_CPU_SHARE * 0.25);
+        if (budget_ms > look_ms)
+            look_ms = budget_ms;
+        uint64_t grown = s->resident_high / 50 > 1000000 ? s->resident_high / 50 : 1000000;
+        if (resident > s->resident_high + grown)
+            return;
+    }
 }
 
 static void *sampler_main(void *arg)
@@ -176,14 +241,11 @@ static void *sampler_main(void *arg)
     while (!s->stopping) {
         double cpu_before = thread_cpu_seconds();
         sample_locked(s);
-        unsigned wait_ms = next_wait_ms(s, thread_cpu_seconds() - cpu_before);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT) {
-        }
+        uint64_t resident = resident_total(s);
+        if (resident > s->resident_high)
+            s->resident_high = resident;
+        double next = now_seconds() + next_wait_ms(s, thread_cpu_seconds() - cpu_before) * 1e-3;
+        wait_for_next_sample(s, next);
     }
     struct rusage ru;
     if (getrusage(RUSAGE_THREAD, &ru) == 0)

@@ -185,6 +185,59 @@ static void test_sampler_keeps_its_cpu_share(void **state)
     assert_true(sum.cpu_seconds <= SAMPLER_CPU_SHARE * wall + 0.05);
 }
 
+/* A burst: after 300 ms, 100 MiB dirtied for 300 ms, then given back. */
+static void burst_later(void *arg)
+{
+    (void)arg;
+    if (fork() != 0)
+        return; /* the parent says it is ready at once; the burst is its child's */
+    usleep(300 * 1000);
+    char *p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        _exit(1);
+    memset(p, 0x5a, SIZE);
+    usleep(300 * 1000);
+    munmap(p, SIZE);
+    for (;;)
+        pause();
+}
+
+static void test_sampler_catches_a_burst(void **state)
+{
+    (void)state;
+    pid_t pids[5];
+    for (int i = 0; i < 4; i++)
+        pids[i] = child_ready(dirty_private, NULL); /* samples slow: a long wait between them */
+    struct error err;
+    struct memsampler *s = memsampler_start(1, NULL, 0, &err);
+    assert_non_null(s);
+    pids[4] = child_ready(burst_later, NULL);
+    memsampler_set_workers(s, pids, 4);
+    usleep(100 * 1000); /* the burst is the child's child: its pid is the fifth worker's + 1 */
+    FILE *f = NULL;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pids[4], (int)pids[4]);
+    pid_t burst = 0;
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fscanf(f, "%d", &burst) != 1)
+            burst = 0;
+        fclose(f);
+    }
+    pid_t all[5] = {pids[0], pids[1], pids[2], pids[3], burst};
+    memsampler_set_workers(s, all, 5);
+    usleep(1200 * 1000);
+    struct mem_summary sum;
+    assert_int_equal(memsampler_stop(s, &sum, &err), 0);
+    if (burst > 0)
+        kill(burst, SIGKILL);
+    for (int i = 0; i < 5; i++)
+        end_child(pids[i]);
+    print_message("burst: summed PSS peak %.1f MiB over %u samples\n", (double)sum.pss_peak / MIB,
+                  sum.samples);
+    assert_true(burst > 0);
+    assert_true(sum.pss_peak >= 5 * SIZE - 10 * MIB); /* four blocks and the burst */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_shared_memory_splits_pss),
         cmocka_unit_test(test_timeline_written),
         cmocka_unit_test(test_sampler_keeps_its_cpu_share),
+        cmocka_unit_test(test_sampler_catches_a_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
