@@ -23,14 +23,20 @@ static uint64_t kb_field(const char *line, const char *name)
     return strtoull(line + n + 1, NULL, 10) * 1024;
 }
 
-int mem_read(pid_t pid, struct mem_reading *out)
+/* Open /proc/PID/NAME (pid 0: this process) for reading, or NULL if it has gone. */
+static FILE *proc_open(pid_t pid, const char *name)
 {
     char path[64];
     if (pid == 0)
-        snprintf(path, sizeof path, "/proc/self/smaps_rollup");
+        snprintf(path, sizeof path, "/proc/self/%s", name);
     else
-        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-    FILE *f = fopen(path, "re");
+        snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    return fopen(path, "re");
+}
+
+int mem_read(pid_t pid, struct mem_reading *out)
+{
+    FILE *f = proc_open(pid, "smaps_rollup");
     if (f == NULL)
         return -1;
     memset(out, 0, sizeof *out);
@@ -176,12 +182,7 @@ static unsigned next_wait_ms(const struct memsampler *s, double sample_cpu_secon
  * counters the kernel keeps, read without walking any page table. */
 static uint64_t resident_of(pid_t pid)
 {
-    char path[64];
-    if (pid == 0)
-        snprintf(path, sizeof path, "/proc/self/statm");
-    else
-        snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    FILE *f = fopen(path, "re");
+    FILE *f = proc_open(pid, "statm");
     unsigned long long size = 0, resident = 0;
     if (f == NULL)
         return 0;
