@@ -4,7 +4,11 @@ every relative link resolves, and every line range they cite still holds what th
 
 The forms checked, in any docs/**/*.md:
   `PATH`                          PATH exists (a path under a top-level folder of the repository)
-  `PATH:A-B` `TEXT`               lines A..B exist, and TEXT is on one of them
+  `PATH:A-B` `TEXT`               lines A..B exist, and TEXT is on one of them; where TEXT
+                                  names something PATH defines (a function, `struct X {`),
+                                  the definition is on them too, to its closing brace: a
+                                  range that has slid off its function fails even where the
+                                  name is still used
   | `PATH` | lines A-B (`TEXT`)   the same, in a table row
   `PATH` (`SYM`, `SYM2`)          each SYM occurs in PATH
   | `PATH` | whole file (N lines) the file has N lines
@@ -46,7 +50,35 @@ def check_range(root, doc, n, path, first, last, text):
     if not 1 <= first <= last <= len(lines):
         return fail(doc, n, f"{path}:{first}-{last}: the file has {len(lines)} lines")
     if text and not any(text in line for line in lines[first - 1:last]):
-        fail(doc, n, f"{path}:{first}-{last}: '{text}' is not on these lines")
+        return fail(doc, n, f"{path}:{first}-{last}: '{text}' is not on these lines")
+    defined = definitions(lines, text) if text else []
+    inside = [d for d in defined if first <= d <= last]
+    if defined and not inside:
+        return fail(doc, n, f"{path}:{first}-{last}: '{text}' is defined at line "
+                    f"{', '.join(map(str, defined))}, outside these lines")
+    ends = [closing_brace(lines, d) for d in inside]
+    if ends and not any(end <= last for end in ends):
+        fail(doc, n, f"{path}:{first}-{last}: '{text}' ends at line {ends[0]}, after these lines")
+
+
+def closing_brace(lines, start):
+    """The line (1-based) of the '}' at column 0 that closes the definition at start."""
+    for i in range(start, len(lines) + 1):
+        if lines[i - 1].startswith("}"):
+            return i
+    return len(lines)
+
+
+def definitions(lines, text):
+    """The lines (1-based) where a C file defines text: a function whose name and '(' start a
+    line's declarator at column 0, or 'struct text {'; none if text is not an identifier."""
+    if text.startswith("struct ") and text.endswith("{"):
+        return [i for i, line in enumerate(lines, 1) if line.startswith(text)]
+    if not re.fullmatch(r"[A-Za-z_]\w*", text):
+        return []
+    function = re.compile(r"^[A-Za-z_][\w\s*]*\b" + re.escape(text) + r"\(")
+    return [i for i, line in enumerate(lines, 1)
+            if function.match(line) and not line.rstrip().endswith(";")]
 
 
 def check_symbols(root, doc, n, path, symbols):
