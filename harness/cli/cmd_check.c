@@ -26,6 +26,7 @@
 
 #include <dirent.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,6 +205,8 @@ static void check_kill(struct checker *c, const char *start)
     child_result_free(&r);
 }
 
+#define MEMORY_ATTEMPTS 3
+
 /* Copies of the model with 4 workers, one copy being what serial's model costs in this build
  * (the allocator, sanitizers included, is the same for both). */
 static void check_memory(struct checker *c)
@@ -218,13 +221,23 @@ static void check_memory(struct checker *c)
     snprintf(what, sizeof what, "memory       %d workers hold %s of the model",
              CHECK_MEMORY_WORKERS,
              s->model_shared ? "at most 1.1 copies" : "a measured number of copies");
-    double one, copies;
-    if (measure_growth(c, &strategy_serial, &one, why, sizeof why) != 0 ||
-        measure_growth(c, s, &copies, why, sizeof why) != 0) {
-        verdict(c, "FAIL", what, "%s", why);
-        return;
+    /* A peak can only be over-counted (a sample reads the processes one after another, and
+     * catches some pages twice while workers map or drop them; a sanitizer's allocator grows
+     * with the work done), never under-counted: a strategy that shares the model is given
+     * MEMORY_ATTEMPTS measurements to show it, and the least is its figure. */
+    double copies = INFINITY, one = 0;
+    for (int attempt = 0; attempt < MEMORY_ATTEMPTS; attempt++) {
+        double serial_mb, strategy_mb;
+        if (measure_growth(c, &strategy_serial, &serial_mb, why, sizeof why) != 0 ||
+            measure_growth(c, s, &strategy_mb, why, sizeof why) != 0) {
+            verdict(c, "FAIL", what, "%s", why);
+            return;
+        }
+        if (strategy_mb / serial_mb < copies)
+            copies = strategy_mb / serial_mb, one = serial_mb;
+        if (!s->model_shared || copies <= MODEL_SHARED_MAX_COPIES)
+            break;
     }
-    copies /= one;
     if (s->model_shared && !(copies <= MODEL_SHARED_MAX_COPIES))
         verdict(c, "FAIL", what,
                 "expected at most %.2f copies (it declares model_shared); got "
@@ -270,7 +283,9 @@ static void check_help(void)
            "  kill         a worker killed mid-run (SIGKILL) is replaced and the answer stays\n"
            "               exact, with fork and, where it works, exec\n"
            "  memory       with 4 workers, at most 1.1 copies of the model for a strategy that\n"
-           "               declares model_shared (one copy: what serial's model costs)\n"
+           "               declares model_shared (one copy: what serial's model costs;\n"
+           "               the least of up to 3 measurements, since a peak can only be\n"
+           "               over-counted)\n"
            "  describe     its summary, and the reason it needs fork if it has no adopt hook,\n"
            "               are written (no TODO left from the template)\n"
            "If the first run fails, the check stops there: its message says what to do.\n"

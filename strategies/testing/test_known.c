@@ -183,6 +183,8 @@ const struct strategy strategy_test_known = {
     .name = "test_known",
     .summary = "for the tests only: shared_arrays plus memory of known size, faults on request",
     .kind = STRATEGY_PROCESSES,
+    .model_shared = true, /* shared_arrays' claim: what check's memory verdict must refute
+                             when SHAREBENCH_TEST_KNOWN adds private memory per worker */
     .prepare = known_prepare,
     .attach = known_attach,
     .resolve = known_resolve,

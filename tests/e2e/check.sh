@@ -2,7 +2,8 @@
 # sharebench check, the autograder, on what it must catch: bad usage (exit 2), cases it cannot
 # find, cases that disagree with the harness (the reference fails and the check stops), and a
 # strategy whose runs fail (a planted poison record): one FAIL line saying what was expected and
-# what came back, a STOP line, exit 1. (That every registered strategy passes is check_NAME.)
+# what came back, a STOP line, exit 1; a strategy that claims to share the model but copies
+# it fails the memory verdict. (That every registered strategy passes is check_NAME.)
 # usage: check.sh SHAREBENCH CONFORMANCE_DIR WORK
 set -eu
 SHAREBENCH=$1 DIR=$2 WORK=$3
@@ -30,6 +31,16 @@ expect_eq "serial: exit" 0 "$rc"
 expect_contains "serial: closing line" "$out" "serial: 5 passed, 0 failed, 3 skipped"
 bad=$(grep -vE '^(PASS|SKIP)  |^sharebench check: |^serial: ' "$WORK/out" || true)
 expect_eq "serial: only PASS and SKIP lines" "" "$bad"
+
+# The memory verdict against memory of known size: test_known is shared_arrays (one copy,
+# model_shared) and, asked to, makes every worker write half a model of its own: 4 workers
+# then hold about 3 copies, and check must say so, whatever number of attempts it takes.
+run_sb check --strategy test_known --cases "$DIR"
+expect_contains "test_known: memory passes" "$out" "PASS  memory       4 workers hold at most 1.1"
+SHAREBENCH_TEST_KNOWN=private=0.5 run_sb check --strategy test_known --cases "$DIR"
+expect_eq "test_known with private memory: exit" 1 "$rc"
+expect_contains "test_known with private memory: memory fails" "$out" \
+  "FAIL  memory       4 workers hold at most 1.1 copies of the model: expected at most 1.10 copies"
 
 # Cases whose expected checksum is wrong: the reference fails, and nothing else runs.
 mkdir -p "$WORK/cases"
