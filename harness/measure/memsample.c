@@ -203,13 +203,16 @@ static uint64_t resident_total(const struct memsampler *s)
 /* Wait until next, the time the schedule gives the next sample, but look at the resident
  * total on the way (every interval_ms, or less often if a look costs more than a quarter of
  * the sampler's share): once it has grown past the highest it had at a sample (by 2 %, and
- * at least 1 MB), return at once. A peak that comes and goes between two scheduled samples
- * (a worker rebuilding its model for each task, say) is then sampled when it comes, at a
- * cost bounded by how often memory reaches a new high. The caller holds the lock; the wait
- * releases it. */
+ * at least 1 MB) and then stopped growing, return. A peak that comes and goes between two
+ * scheduled samples (a worker rebuilding its model for each task, say) is then sampled when
+ * it comes, at a cost bounded by how often memory reaches a new high. Not while it climbs:
+ * a sample reads one process after another, and pages moving between them meanwhile (copied
+ * on write, say) would be counted twice. The caller holds the lock; the wait releases it. */
 static void wait_for_next_sample(struct memsampler *s, double next)
 {
     double look_ms = s->interval_ms;
+    uint64_t last = 0;
+    bool rising = false;
     while (!s->stopping) {
         double left_ms = (next - now_seconds()) * 1e3;
         if (left_ms <= 0)
@@ -230,8 +233,10 @@ static void wait_for_next_sample(struct memsampler *s, double next)
         if (budget_ms > look_ms)
             look_ms = budget_ms;
         uint64_t grown = s->resident_high / 50 > 1000000 ? s->resident_high / 50 : 1000000;
-        if (resident > s->resident_high + grown)
-            return;
+        if (rising && resident <= last + grown)
+            return; /* the climb has stopped: sample the new high */
+        rising = rising || resident > s->resident_high + grown;
+        last = resident;
     }
 }
 
