@@ -165,7 +165,10 @@ static double thread_cpu_seconds(void)
  * every millisecond the sampler takes is taken from a worker it measures. So: every
  * interval_ms at first, at most 50 samples per doubling of the run's length, and never more
  * than three quarters of SAMPLER_CPU_SHARE of one core, by what the last sample cost (the
- * rest is for the looks at the resident total between samples). */
+ * rest is for the looks at the resident total between samples). Not for a process group (a
+ * Python program): its pool takes hundreds of milliseconds to start, its baseline run is as
+ * short, and both need samples as dense as at first to see every worker up; its interpreters
+ * spend ten times the CPU per record that the sampler's share is measured against. */
 static unsigned next_wait_ms(const struct memsampler *s, double sample_cpu_seconds)
 {
     double elapsed_ms = (now_seconds() - s->started) * 1e3;
@@ -173,7 +176,7 @@ static unsigned next_wait_ms(const struct memsampler *s, double sample_cpu_secon
     if (elapsed_ms / 50 > wait_ms)
         wait_ms = elapsed_ms / 50;
     double budget_ms = sample_cpu_seconds * 1e3 / (SAMPLER_CPU_SHARE * 0.75);
-    if (budget_ms > wait_ms)
+    if (s->group == 0 && budget_ms > wait_ms)
         wait_ms = budget_ms;
     return wait_ms < 60e3 ? (unsigned)wait_ms : 60000u;
 }
