@@ -6,8 +6,9 @@
  * total; USS (Private_Clean + Private_Dirty) is what a process holds alone, what killing it
  * would give back. A thread in the parent reads /proc/PID/smaps_rollup of the parent and of
  * every worker, every interval_ms at first and at most 50 times per doubling of the run's
- * length later, and never more often than keeps its own CPU time under SAMPLER_CPU_SHARE of
- * one core (a sample walks page tables: its cost must stay small next to the workers').
+ * length later, and (except for a process group, see memsample.c) never more often than
+ * keeps its own CPU time under SAMPLER_CPU_SHARE of one core (a sample walks page tables:
+ * its cost must stay small next to the workers').
  * Between samples it looks at the processes' resident totals (/proc/PID/statm, counters
  * read without a walk), and samples at once when they reach a new high: a short-lived peak
  * is not missed for want of samples. It keeps the peaks and, if asked, a timeline. A last
