@@ -160,6 +160,13 @@ static double thread_cpu_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* The wait after work that cost cpu_seconds that keeps it within fraction of the sampler's
+ * CPU share (SAMPLER_CPU_SHARE of one core). */
+static double wait_for_share_ms(double cpu_seconds, double fraction)
+{
+    return cpu_seconds * 1e3 / (SAMPLER_CPU_SHARE * fraction);
+}
+
 /* How long to wait before the next sample. A sample walks the page tables of every process
  * it reads, in proportion to the memory they map, and on a machine with as many workers as cores
  * every millisecond the sampler takes is taken from a worker it measures. So: every
@@ -175,7 +182,7 @@ static unsigned next_wait_ms(const struct memsampler *s, double sample_cpu_secon
     double wait_ms = s->interval_ms;
     if (elapsed_ms / 50 > wait_ms)
         wait_ms = elapsed_ms / 50;
-    double budget_ms = sample_cpu_seconds * 1e3 / (SAMPLER_CPU_SHARE * 0.75);
+    double budget_ms = wait_for_share_ms(sample_cpu_seconds, 0.75);
     if (s->group == 0 && budget_ms > wait_ms)
         wait_ms = budget_ms;
     return wait_ms < 60e3 ? (unsigned)wait_ms : 60000u;
@@ -232,7 +239,7 @@ static void wait_for_next_sample(struct memsampler *s, double next)
             return;
         double cpu_before = thread_cpu_seconds();
         uint64_t resident = resident_total(s);
-        double budget_ms = (thread_cpu_seconds() - cpu_before) * 1e3 / (SAMPLER_CPU_SHARE * 0.25);
+        double budget_ms = wait_for_share_ms(thread_cpu_seconds() - cpu_before, 0.25);
         if (budget_ms > look_ms)
             look_ms = budget_ms;
         uint64_t grown = s->resident_high / 50 > 1000000 ? s->resident_high / 50 : 1000000;

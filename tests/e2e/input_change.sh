@@ -44,10 +44,7 @@ try() {
     change "$how"
     changed=1
   fi
-  set +e
-  wait "$pid"
-  rc=$?
-  set -e
+  reap "$pid"
   err=$(cat "$WORK/err")
 }
 

@@ -21,19 +21,34 @@ run_sb() {
   err=$(cat "$WORK/err")
 }
 
-# signal_and_wait PID SIG WHAT: send SIG to PID, a child of this shell, and wait for it to end
-# (a failure and kill -9 if it still runs 30 s later); sets rc to its exit status.
-signal_and_wait() {
-  kill -"$2" "$1" 2>/dev/null || true
-  for _ in $(seq 1 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
-  if kill -0 "$1" 2>/dev/null; then
-    fail "$3: still running 30 s after SIG$2"
-    kill -9 "$1"
-  fi
+# wait_gone PID SECONDS: wait for PID to end, at most SECONDS; fails (status 1) if it still runs.
+wait_gone() {
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  ! kill -0 "$1" 2>/dev/null
+}
+
+# reap PID: wait for PID, a child of this shell that has ended or is ending; sets rc to its
+# exit status.
+reap() {
   set +e
   wait "$1"
   rc=$?
   set -e
+}
+
+# signal_and_wait PID SIG WHAT: send SIG to PID, a child of this shell, and wait for it to end
+# (a failure and kill -9 if it still runs 30 s later); sets rc to its exit status.
+signal_and_wait() {
+  kill -"$2" "$1" 2>/dev/null || true
+  if ! wait_gone "$1" 30; then
+    fail "$3: still running 30 s after SIG$2"
+    kill -9 "$1"
+  fi
+  reap "$1"
 }
 
 # summary_value KEY: the value of KEY in the last line of stdout (key=value form).
@@ -55,21 +70,13 @@ expect_contains() { # what haystack needle
 # wait_or_kill PID SECONDS: wait for a background process, at most SECONDS; one still
 # running then is killed (-9) and rc is "timeout", else rc is its exit status.
 wait_or_kill() {
-  local pid=$1 i
-  for ((i = 0; i < $2 * 20; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    rc=timeout
+  if wait_gone "$1" "$2"; then
+    reap "$1"
     return 0
   fi
-  set +e
-  wait "$pid"
-  rc=$?
-  set -e
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  rc=timeout
 }
 
 finish() {

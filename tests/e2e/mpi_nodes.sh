@@ -167,10 +167,7 @@ kill_case() { # STRATEGY WHEN VICTIM: kill rank 3 (node 127.0.0.3), or its node'
   else
     fail "$at: rank 3 never ran, or ended before it could be killed"
   fi
-  set +e
-  wait "$job"
-  rc=$?
-  set -e
+  reap "$job"
   err=$(cat "$WORK/err")
   expect_eq "$at: exit" 1 "$rc"
   if [ "$victim" = rank ]; then

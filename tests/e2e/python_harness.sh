@@ -135,15 +135,11 @@ run_bg() {
 
 # finished WHAT EXIT MESSAGE: the run ends (within 60 s) with EXIT and MESSAGE, leaving nothing.
 finished() {
-  for _ in $(seq 1 600); do kill -0 "$wrapper" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$wrapper" 2>/dev/null; then
+  if ! wait_gone "$wrapper" 60; then
     fail "$1: still running 60 s later"
     kill -9 "$sb"
   fi
-  set +e
-  wait "$wrapper"
-  rc=$?
-  set -e
+  reap "$wrapper"
   expect_eq "$1 exit" "$2" "$rc"
   expect_contains "$1 stderr" "$(cat "$WORK/err")" "$3"
   left=$(pgrep -g "$py" || true)

@@ -39,20 +39,12 @@ stop_a_worker() {
 
 # finish_run: waits for the run (at most 120 s); sets rc and out/err.
 finish_run() {
-  local waited=0
-  while kill -0 "$parent" 2>/dev/null && [ $waited -lt 1200 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  if kill -0 "$parent" 2>/dev/null; then
+  if ! wait_gone "$parent" 120; then
     fail "the run did not end within 120 s"
     pkill -9 -P "$parent" 2>/dev/null || true
     kill -9 "$parent" 2>/dev/null || true
   fi
-  set +e
-  wait "$parent"
-  rc=$?
-  set -e
+  reap "$parent"
   out=$(cat "$WORK/out")
   err=$(cat "$WORK/err")
 }
