@@ -8,6 +8,7 @@
 #include "interrupt.h"
 #include "memsample.h"
 #include "python_watch.h"
+#include "scratch.h"
 #include "selfspawn.h"
 #include "summary.h"
 
@@ -320,6 +321,15 @@ static void remove_partial_output(const struct run_options *opt, const struct py
         fprintf(stderr, "sharebench run: %s: %s\n", tmp, strerror(errno));
 }
 
+/* A file the program keeps in the scratch directory (memmap's image) when the group was
+ * killed before the program could remove it: named after the program, which has ended. */
+static void remove_scratch_files(const struct run_options *opt, const struct python_program *p)
+{
+    struct error err;
+    if (scratch_sweep_owner(scratch_dir(opt->scratch_dir), p->pid, &err) < 0 && opt->scratch_dir)
+        fprintf(stderr, "sharebench run: %s\n", err.msg);
+}
+
 int python_run(const struct run_options *opt, struct summary *sm)
 {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
@@ -340,8 +350,10 @@ int python_run(const struct run_options *opt, struct summary *sm)
     struct program_says says;
     bool parsed = read_figures(p.text.data, &st, &says) == 0;
     buf_free(&p.text);
-    if (p.stopped[0] || WIFSIGNALED(p.status))
+    if (p.stopped[0] || WIFSIGNALED(p.status)) {
         remove_partial_output(opt, &p);
+        remove_scratch_files(opt, &p);
+    }
     int status = program_outcome(opt, &p, parsed);
     if (status < 0 || (status == EXIT_OK && interrupt_signal()))
         return report_interrupted(&st);

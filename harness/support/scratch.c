@@ -121,8 +121,10 @@ static bool sweep_one(int dirfd, const char *name, struct scratch_file *f)
     return true;
 }
 
-int scratch_sweep(const char *dir, void (*report)(void *arg, const struct scratch_file *f),
-                  void *arg, struct error *err)
+/* scratch_sweep over the files of only_owner, or of every owner (0). */
+static int sweep(const char *dir, pid_t only_owner,
+                 void (*report)(void *arg, const struct scratch_file *f), void *arg,
+                 struct error *err)
 {
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -131,7 +133,7 @@ int scratch_sweep(const char *dir, void (*report)(void *arg, const struct scratc
     struct dirent *e;
     while ((errno = 0, e = readdir(d)) != NULL) {
         struct scratch_file f = {0};
-        if (!is_ours(e->d_name, &f.owner))
+        if (!is_ours(e->d_name, &f.owner) || (only_owner && f.owner != only_owner))
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -149,4 +151,15 @@ int scratch_sweep(const char *dir, void (*report)(void *arg, const struct scratc
         return error_errno(err, "%s: cannot read the directory", dir);
     }
     return removed;
+}
+
+int scratch_sweep(const char *dir, void (*report)(void *arg, const struct scratch_file *f),
+                  void *arg, struct error *err)
+{
+    return sweep(dir, 0, report, arg, err);
+}
+
+int scratch_sweep_owner(const char *dir, pid_t owner, struct error *err)
+{
+    return sweep(dir, owner, NULL, NULL, err);
 }

@@ -44,4 +44,8 @@ struct scratch_file {
 int scratch_sweep(const char *dir, void (*report)(void *arg, const struct scratch_file *f),
                   void *arg, struct error *err);
 
+/* The same for the files of one owner only, a process that has ended (a Python program
+ * killed before it could remove its memmap image, say). */
+int scratch_sweep_owner(const char *dir, pid_t owner, struct error *err);
+
 #endif

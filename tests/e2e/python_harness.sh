@@ -65,21 +65,31 @@ for input in missing-header.csv empty.csv bom.csv wrong-field-count.csv bad-id.c
 done
 
 # ---- memory over the process group, against a measured baseline --------------------------
-run_sb run --spec "$spec" --input "$records" --strategy py:shared_memory --workers 2 --start exec
-expect_eq "measured run exit" 0 "$rc"
-expect_eq "exec means spawn" spawn "$(summary_value start)"
-expect_eq "model" numpy "$(summary_value model)"
-python3 - "$WORK/out" <<'PY' || fail "measured figures: $(tail -n 1 "$WORK/out")"
+# Three runs, and the median of their model copies: on this small model (a few MB beside
+# interpreters of tens) one peak read on a loaded machine can be a copy high. The bound
+# catches a baseline left out (over 10 copies) and a group sampled twice over.
+copies=()
+for _ in 1 2 3; do
+  run_sb run --spec "$spec" --input "$records" --strategy py:shared_memory --workers 2 --start exec
+  expect_eq "measured run exit" 0 "$rc"
+  expect_eq "exec means spawn" spawn "$(summary_value start)"
+  expect_eq "model" numpy "$(summary_value model)"
+  copies+=("$(summary_value model_copies)")
+  python3 - "$WORK/out" <<'PY' || fail "measured figures: $(tail -n 1 "$WORK/out")"
 import sys
 s = dict(kv.split("=", 1) for kv in open(sys.argv[1]).read().split("\n")[-2].split())
 f = lambda k: float(s[k])
 assert f("baseline_mb") > 10 and f("pss_peak_mb") > f("baseline_mb"), (s["baseline_mb"], s["pss_peak_mb"])
-assert 0.3 < f("model_copies") < 3, s["model_copies"]  # one shared block, give or take noise
 assert f("pss_shmem_mb") > 0.5 * f("model_mb"), (s["pss_shmem_mb"], s["model_mb"])
 # two workers and the resource tracker: every process of the group is sampled
 assert len(s["uss_workers_mb"].split("/")) >= 3, s["uss_workers_mb"]
 assert int(s["minor_faults"]) > 0 and f("worker_cpu_s") > 0 and f("cpu_us_per_record") > 0
 PY
+done
+median=$(printf '%s\n' "${copies[@]}" | sort -g | sed -n 2p)
+awk -v c="$median" 'BEGIN { exit !(c > 0.3 && c < 3) }' ||
+  fail "py:shared_memory: model_copies ${copies[*]}, median $median: expected one shared block (0.3-3)"
+echo "py:shared_memory, 2 workers, spawn: model_copies ${copies[*]}"
 run_sb run --spec "$spec" --input "$records" --strategy py:threads:numpy --workers 2 --json --no-baseline
 python3 -c 'import json, sys; s = json.loads(sys.stdin.read().splitlines()[-1]);
 assert s["strategy"] == "py:threads:numpy" and s["model"] == "numpy" and s["start"] == "thread", s' \
@@ -160,6 +170,11 @@ finished "killed spawned worker" 1 "of the Python run ended before the run was d
 run_bg --strategy py:memmap --workers 1 --start forkserver --task-timeout 2
 kill -STOP $workers
 finished "stopped worker" 1 "no result for 2 s (--task-timeout)"
+# The program itself stopped: it cannot remove its image, and ends by SIGKILL; the run removes
+# the image for it (named after it, and it has ended).
+run_bg --strategy py:memmap --workers 1 --start forkserver --task-timeout 2
+kill -STOP "$py"
+finished "stopped program" 1 "no result for 2 s (--task-timeout)"
 for sig in INT TERM; do
   want=$([ $sig = INT ] && echo 130 || echo 143)
   run_bg --strategy py:shared_memory --workers 2 --start spawn
