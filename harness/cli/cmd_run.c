@@ -259,10 +259,8 @@ static void report_baseline(const struct run_options *opt, const struct error *w
     else if (stream)
         fprintf(stderr,
                 "sharebench run: note: the input is %s, which only the run itself can read: "
-                "baseline_mb was measured on %u generated records\n",
-                stream,
-                (unsigned)(opt->limit && opt->limit < BASELINE_RECORDS ? opt->limit
-                                                                       : BASELINE_RECORDS));
+                "baseline_mb was measured on %llu generated records\n",
+                stream, (unsigned long long)baseline_records(opt));
 }
 
 /* Where the results of a run that stopped early are: "; results so far in FILE.partial". */

@@ -75,7 +75,17 @@ const char *baseline_stream_kind(const char *input_path)
 
 uint64_t baseline_records(const struct run_options *opt)
 {
-    return opt->limit && opt->limit < BASELINE_RECORDS ? opt->limit : BASELINE_RECORDS;
+    uint64_t records = (uint64_t)opt->workers * BASELINE_RECORDS_PER_WORKER;
+    if (records < BASELINE_RECORDS)
+        records = BASELINE_RECORDS;
+    return opt->limit && opt->limit < records ? opt->limit : records;
+}
+
+/* The baseline run's bytes per range (see baseline.h). */
+static uint64_t baseline_range_bytes(const struct run_options *opt)
+{
+    uint64_t bytes = opt->range_bytes ? opt->range_bytes : RANGE_BYTES_DEFAULT;
+    return bytes < BASELINE_RANGE_BYTES ? bytes : BASELINE_RANGE_BYTES;
 }
 
 /* The last line the child wrote to its standard error (why it failed), or "". */
@@ -98,7 +108,7 @@ static double measure(const struct run_options *opt, const char *spec, const cha
 {
     char workers[16], chunk[16], limit[32], sample[16], range_bytes[32];
     snprintf(range_bytes, sizeof range_bytes, "%llu",
-             (unsigned long long)(opt->range_bytes ? opt->range_bytes : RANGE_BYTES_DEFAULT));
+             (unsigned long long)baseline_range_bytes(opt));
     snprintf(workers, sizeof workers, "%u", opt->workers);
     snprintf(chunk, sizeof chunk, "%u", opt->chunk);
     snprintf(limit, sizeof limit, "%llu", (unsigned long long)baseline_records(opt));

@@ -17,10 +17,18 @@
 #include "run.h"
 #include "util.h"
 
-/* Records the baseline run reads: enough for every worker to start and take chunks. */
-#define BASELINE_RECORDS 20000
+/* The baseline run must give every worker work, as the run it stands for does: a worker that
+ * never takes a task holds less memory (its read and result buffers untouched), and a
+ * baseline with idle workers would count their buffers as model. So it reads
+ * BASELINE_RECORDS, or BASELINE_RECORDS_PER_WORKER per worker if that is more (about 400 KB
+ * of typical records each), in byte ranges of at most BASELINE_RANGE_BYTES: a worker reads
+ * through a buffer of that size (csv_stream.c), so a range of it touches what a longer one
+ * does. */
+#define BASELINE_RECORDS            20000
+#define BASELINE_RECORDS_PER_WORKER 2500
+#define BASELINE_RANGE_BYTES        (256u << 10)
 
-/* Records the baseline run of opt reads (at most BASELINE_RECORDS). */
+/* Records the baseline run of opt reads (fewer if opt's --limit is lower). */
 uint64_t baseline_records(const struct run_options *opt);
 
 /* What opt's input is, if the baseline must not read it ("standard input", "a pipe (FIFO)",

@@ -153,16 +153,20 @@ static int write_tasks(struct pool *p, struct pool_worker *w, struct sink *sink,
 
 /* ---- feeding ----------------------------------------------------------------------------- */
 
-/* The running worker with the fewest tasks in flight, if it has room for another. */
+/* The running worker with the fewest tasks in flight, if it has room for another; among
+ * equals, the next after the last chosen: every worker gets work even when each ends its
+ * task before the parent has the next (a short run, the baseline's, must not idle any). */
 static struct pool_worker *worker_with_room(struct pool *p)
 {
     struct pool_worker *best = NULL;
-    for (unsigned i = 0; i < p->n; i++) {
-        struct pool_worker *w = &p->w[i];
+    for (unsigned k = 0; k < p->n; k++) {
+        struct pool_worker *w = &p->w[(p->next_choice + k) % p->n];
         if (w->running && w->in_flight < p->opt.in_flight &&
             (best == NULL || w->in_flight < best->in_flight))
             best = w;
     }
+    if (best)
+        p->next_choice = (unsigned)(best - p->w + 1) % p->n;
     return best;
 }
 

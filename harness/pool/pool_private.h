@@ -56,6 +56,7 @@ struct pool {
     struct worker_config config;
     unsigned n;
     struct pool_worker *w;
+    unsigned next_choice; /* where worker_with_room starts looking */
     uint64_t next_seq;
     bool input_done;
     uint64_t taken; /* records read, valid or not */
