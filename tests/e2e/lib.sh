@@ -56,6 +56,9 @@ summary_value() {
   tail -n 1 "$WORK/out" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
+# median VALUES...: the middle one of an odd number of numbers.
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+
 expect_eq() { # what expected actual
   [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
 }

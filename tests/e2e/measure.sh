@@ -103,7 +103,6 @@ echo "vocab,1" >>"$WORK/one-token.csv"
 # under compare, in ranges short enough that every worker takes some. Both sides are the
 # median of three: a peak read on a loaded machine can come out a megabyte low (program
 # pages evicted, a sample late), and one such reading must not decide.
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 baseline_matches() { # WORKERS
   local workers=$1 i
   run_sb compare --spec "$WORK/one-token.csv" --input "$data" --strategies global_fork \

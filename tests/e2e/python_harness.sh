@@ -86,7 +86,7 @@ assert len(s["uss_workers_mb"].split("/")) >= 3, s["uss_workers_mb"]
 assert int(s["minor_faults"]) > 0 and f("worker_cpu_s") > 0 and f("cpu_us_per_record") > 0
 PY
 done
-median=$(printf '%s\n' "${copies[@]}" | sort -g | sed -n 2p)
+median=$(median "${copies[@]}")
 awk -v c="$median" 'BEGIN { exit !(c > 0.3 && c < 3) }' ||
   fail "py:shared_memory: model_copies ${copies[*]}, median $median: expected one shared block (0.3-3)"
 echo "py:shared_memory, 2 workers, spawn: model_copies ${copies[*]}"
