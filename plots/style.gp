@@ -28,7 +28,7 @@ lt_of(s) = (s eq 'serial') ? 1 : (s eq 'global_fork') ? 2 : (s eq 'module_state'
 # A small sideways shift per strategy, so that equal values (many strategies hold exactly
 # one copy) stay visible side by side instead of hiding behind each other.
 dodge(s) = ((s eq 'mapped_file') ? 0.5 : (lt_of(s) == 10) ? -0.5 : lt_of(s) - 4.5) * 0.035
-# Legend text: threads is the ceiling every process strategy is measured against.
-label(s) = (s eq 'threads') ? 'threads (the ceiling)' : s
+# Legend text: threads is the one strategy without processes; it is not a bound on the others.
+label(s) = (s eq 'threads') ? 'threads (one address space)' : s
 # Keep the rows of one strategy: filter(s, col) is the column's value there, NaN elsewhere.
 only(s, c) = (strcol('strategy') eq s) ? column(c) : NaN

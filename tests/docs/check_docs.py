@@ -8,8 +8,11 @@ The forms checked, in any docs/**/*.md:
                                   names something PATH defines (a function, `struct X {`),
                                   the definition is on them too, to its closing brace: a
                                   range that has slid off its function fails even where the
-                                  name is still used
-  | `PATH` | lines A-B (`TEXT`)   the same, in a table row
+                                  name is still used. Nor may the range hold much more than
+                                  what it names: at most SLACK non-blank lines beyond the
+                                  named definitions and the comments just above them
+  | `PATH` | lines A-B (`TEXT`)   the same, in a table row; (`TEXT`, `TEXT2`) names several
+                                  definitions the range holds together
   `PATH` (`SYM`, `SYM2`)          each SYM occurs in PATH
   | `PATH` | whole file (N lines) the file has N lines
   [text](relative/link)           the link's target exists
@@ -22,6 +25,10 @@ import sys
 
 TOP = ("harness/", "strategies/", "tests/", "docs/", "plots/", "scripts/", "datasets/", "cmake/")
 ROOT_FILES = ("README.md", "REPORT.md", "LICENSE", "CMakeLists.txt", "CMakePresets.json")
+
+# Lines a range may hold beyond the definitions it names (blank lines not counted): room for a
+# declaration or a short comment between them, not for a function the reader is not told of.
+SLACK = 8
 
 failures = []
 
@@ -42,23 +49,64 @@ def read_lines(root, path):
         return f.read().split("\n")
 
 
-def check_range(root, doc, n, path, first, last, text):
+def check_range(root, doc, n, path, first, last, texts):
     target = os.path.join(root, path)
     if not os.path.isfile(target):
         return fail(doc, n, f"{path} does not exist")
     lines = read_lines(root, path)
     if not 1 <= first <= last <= len(lines):
         return fail(doc, n, f"{path}:{first}-{last}: the file has {len(lines)} lines")
-    if text and not any(text in line for line in lines[first - 1:last]):
+    spans = []
+    for text in texts:
+        span = check_named(doc, n, lines, path, first, last, text)
+        if span is None:
+            return
+        spans += span
+    if spans:
+        check_tight(doc, n, lines, path, first, last, texts, spans)
+
+
+def check_named(doc, n, lines, path, first, last, text):
+    """The spans (first, last line) of text's definitions inside first..last, [] if text is not
+    a definition there, None after a failure."""
+    if not any(text in line for line in lines[first - 1:last]):
         return fail(doc, n, f"{path}:{first}-{last}: '{text}' is not on these lines")
-    defined = definitions(lines, text) if text else []
+    defined = definitions(lines, text)
     inside = [d for d in defined if first <= d <= last]
     if defined and not inside:
         return fail(doc, n, f"{path}:{first}-{last}: '{text}' is defined at line "
                     f"{', '.join(map(str, defined))}, outside these lines")
-    ends = [closing_brace(lines, d) for d in inside]
-    if ends and not any(end <= last for end in ends):
-        fail(doc, n, f"{path}:{first}-{last}: '{text}' ends at line {ends[0]}, after these lines")
+    spans = [(leading_comment(lines, d), closing_brace(lines, d)) for d in inside]
+    if spans and not any(end <= last for _, end in spans):
+        return fail(doc, n, f"{path}:{first}-{last}: '{text}' ends at line {spans[0][1]}, "
+                    "after these lines")
+    return spans
+
+
+def check_tight(doc, n, lines, path, first, last, texts, spans):
+    """Fail a range that holds much more than the definitions it names."""
+    covered = set()
+    for start, end in spans:
+        covered.update(range(start, end + 1))
+    extra = [i for i in range(first, last + 1) if i not in covered and lines[i - 1].strip()]
+    if len(extra) > SLACK:
+        named = ", ".join(f"'{t}'" for t in texts)
+        where = ", ".join(f"{a}-{b}" for a, b in sorted(set(spans)))
+        fail(doc, n, f"{path}:{first}-{last}: {len(extra)} lines beyond {named} (lines {where}"
+             f" with its comment): cite what it names, or name what else the range holds")
+
+
+def leading_comment(lines, start):
+    """The first line (1-based) of the comment just above the definition at start, or start."""
+    i = start - 1
+    while i >= 1 and is_comment(lines[i - 1]):
+        i -= 1
+    return i + 1
+
+
+def is_comment(line):
+    text = line.strip()
+    return text.startswith(("/*", "*", "//")) or (text.endswith("*/") and bool(text))
 
 
 def closing_brace(lines, start):
@@ -89,7 +137,7 @@ def check_symbols(root, doc, n, path, symbols):
 
 
 RANGE = re.compile(r"`([\w./-]+):(\d+)-(\d+)`(?:\s+`([^`]+)`)?")
-ROW_RANGE = re.compile(r"\|\s*`([\w./-]+)`\s*\|\s*lines (\d+)-(\d+)(?: \(`([^`]+)`\))?")
+ROW_RANGE = re.compile(r"\|\s*`([\w./-]+)`\s*\|\s*lines (\d+)-(\d+)(?: \(((?:`[^`]+`(?:,\s*)?)+)\))?")
 PATH_SYMS = re.compile(r"`([\w./-]+)`\s+\(((?:`[^`]+`(?:,\s*)?)+)")
 WHOLE = re.compile(r"\|\s*`([\w./-]+)`\s*\|\s*whole file \((\d+) lines\)")
 TOKEN = re.compile(r"`([^`\s]+)`")
@@ -100,7 +148,8 @@ def check_doc(root, doc):
     rel_dir = os.path.dirname(doc)
     for n, line in enumerate(read_lines(root, doc), 1):
         for m in list(RANGE.finditer(line)) + list(ROW_RANGE.finditer(line)):
-            check_range(root, doc, n, m.group(1), int(m.group(2)), int(m.group(3)), m.group(4))
+            texts = re.findall(r"`([^`]+)`", m.group(4)) if m.group(4) else []
+            check_range(root, doc, n, m.group(1), int(m.group(2)), int(m.group(3)), texts)
         for m in PATH_SYMS.finditer(line):
             if is_repo_path(m.group(1)) and os.path.isfile(os.path.join(root, m.group(1))):
                 check_symbols(root, doc, n, m.group(1), re.findall(r"`([^`]+)`", m.group(2)))
