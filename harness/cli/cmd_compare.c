@@ -1,11 +1,16 @@
 /* cmd_compare.c - `sharebench compare`: the matrix of strategies x workers x chunk sizes,
  * each configuration run R times, each run a fresh `sharebench run` process.
  *
- * Runs are interleaved (A B C A B C ...) so that drift of a shared machine spreads over every
- * configuration instead of landing on one. Every run is a row of one tidy CSV (the columns
- * are `repeat`, `exit_status`, `limit`, then the keys of `sharebench run`'s summary line, in
- * its order); the file is written as <out>.partial and renamed when the matrix completes, so
- * an interrupted comparison keeps its rows and is never mistaken for a finished one. All runs
+ * Runs go in rounds: every round runs each configuration once, in a fresh random order drawn
+ * from one recorded seed (randomized multiple interleaved trials). A drift of a shared machine
+ * then lands on a different configuration in every round instead of on the same one, and two
+ * configurations can be compared round by round (paired). `--seed N` reproduces an order.
+ * `--aa LIST` runs every configuration of the listed strategies twice per round, as twins a
+ * and b: an A/A pair, whose difference is the noise floor of the sitting.
+ * Every run is a row of one tidy CSV (the columns are `round`, `position`, `seed`, `twin`,
+ * `exit_status`, `limit`, then the keys of `sharebench run`'s summary line, in its order);
+ * the file is written as <out>.partial and renamed when the matrix completes, so an
+ * interrupted comparison keeps its rows and is never mistaken for a finished one. All runs
  * over the same records must agree on rows, rejected and checksum, or compare fails.
  * SIGINT or SIGTERM is passed on to the run in progress (selfspawn.h), which stops as an
  * interrupted run and ends its workers; compare then exits 130 or 143 and leaves only
@@ -25,16 +30,24 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_LIST   32
 #define MAX_CONFIG 512
 /* per_task_serialize ships the whole model per chunk: above this it is refused unless limited. */
 #define SERIALIZE_BUDGET (4ull << 30)
+/* compare warns about a configuration whose runs spread this much (coefficient of variation
+ * of records/s), or that ran while the hypervisor took this share of the CPU: its figures are
+ * not to be trusted. */
+#define WARN_CV    0.10
+#define WARN_STEAL 5.0
 
 struct config {
     const struct strategy *strategy;
@@ -42,9 +55,11 @@ struct config {
     unsigned workers, chunk;
     bool touch;
     bool exec; /* --start exec */
+    char twin; /* 'a' or 'b' for an A/A pair (--aa), else '\0' */
     uint64_t limit;
     double baseline_mb;
     double rows_per_s[64], pss_mb[64], copies[64], setup_s[64];
+    double steal_max; /* the most CPU steal (%) any of its runs saw */
     unsigned done;
     char checksum[32], rows[32], rejected[32];
 };
@@ -56,6 +71,9 @@ struct compare_args {
     uint64_t workers[MAX_LIST], chunks[MAX_LIST];
     unsigned nworkers, nchunks;
     uint64_t repeat, limit, serialize_limit, sample_ms;
+    uint64_t seed;                       /* of the rounds' random orders */
+    const struct strategy *aa[MAX_LIST]; /* run twice per round, as twins a and b */
+    unsigned naa;
     bool touch, touch_both;
     bool start_fork, start_exec;
     bool feed_records, feed_ranges;
@@ -67,13 +85,17 @@ static void compare_help(void)
     printf("usage: sharebench compare --spec FILE --input FILE --out FILE [--strategies LIST]\n"
            "         [--workers LIST] [--chunk LIST] [--repeat R] [--touch | --touch-both]\n"
            "         [--limit N] [--serialize-limit N] [--sample-ms MS] [--timelines DIR]\n"
-           "         [--start LIST] [--feed LIST] [--range-bytes SIZE]\n\n"
+           "         [--start LIST] [--feed LIST] [--range-bytes SIZE] [--seed N] [--aa LIST]\n\n"
            "Runs every configuration (strategy x start x feed x workers x chunk) R times, each\n"
-           "as a fresh 'sharebench run' process, interleaved so machine drift spreads over all\n"
-           "of them. Writes one CSV row per run (columns: repeat, exit_status, limit, then every\n"
-           "key of the run summary) and prints the median, min and max per configuration. Every\n"
-           "run over the same records must print the same checksum. The empty-model memory\n"
-           "baseline is measured once per configuration.\n\n"
+           "as a fresh 'sharebench run' process, in R rounds: each round runs every\n"
+           "configuration once, in a fresh random order drawn from the seed, so that machine\n"
+           "drift spreads over all of them and two configurations compare round by round.\n"
+           "Writes one CSV row per run (columns: round, position, seed, twin, exit_status,\n"
+           "limit, then every key of the run summary) and prints the median, min and max per\n"
+           "configuration. Every run over the same records must print the same checksum. The\n"
+           "empty-model memory baseline is measured once per configuration. Warns on stderr\n"
+           "about a configuration whose records/s spread by 10%% or more (coefficient of\n"
+           "variation) or whose runs saw 5%% or more CPU steal.\n\n"
            "  --strategies LIST    comma-separated (default: all; see 'sharebench list');\n"
            "                       py:IDIOM[:MODEL] adds a Python idiom, never in 'all' (the\n"
            "                       record feed only, never --touch; --start exec means spawn)\n"
@@ -82,7 +104,12 @@ static void compare_help(void)
            "                       'sharebench run --help'\n"
            "  --chunk LIST         records per task, record feed (default 256)\n"
            "  --range-bytes SIZE   bytes per task, range feed (default 1M)\n"
-           "  --repeat R           runs per configuration (default 3)\n"
+           "  --repeat R           rounds: runs per configuration (default 3)\n"
+           "  --seed N             the seed of the rounds' random orders (default random;\n"
+           "                       printed and kept in the results): the same seed and\n"
+           "                       configurations give the same order\n"
+           "  --aa LIST            run every configuration of these strategies twice per\n"
+           "                       round, as twins a and b (an A/A pair: the noise floor)\n"
            "  --touch              classify writes visit counters (copy-on-write shows)\n"
            "  --touch-both         every configuration with and without --touch\n"
            "  --start LIST         how worker processes start: fork, exec or fork,exec\n"
@@ -105,6 +132,17 @@ static void compare_help(void)
            SERIALIZE_BUDGET >> 30);
 }
 
+/* A seed nobody chose: from the kernel's random pool, else from the clock and the pid. */
+static uint64_t fresh_seed(void)
+{
+    uint64_t seed;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == (ssize_t)sizeof seed)
+        return seed;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
+}
+
 static int parse_u64_list(const char *flag, const char *value, uint64_t min, uint64_t max,
                           uint64_t *out, unsigned *n)
 {
@@ -121,20 +159,20 @@ static int parse_u64_list(const char *flag, const char *value, uint64_t min, uin
     return *n ? 0 : cli_usage_error("compare", "--%s: empty list", flag);
 }
 
-static int parse_strategies(const char *value, struct compare_args *a)
+static int parse_strategies(const char *value, const struct strategy **list, unsigned *n)
 {
     char copy[512];
     snprintf(copy, sizeof copy, "%s", value);
-    a->nstrategies = 0;
+    *n = 0;
     struct error err;
     for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
         const struct strategy *s = strategy_find(tok);
         if (s == NULL && (s = python_strategy_find(tok, &err)) == NULL)
             return cli_usage_error("compare", "%s", err.msg);
-        if (a->nstrategies < MAX_LIST)
-            a->strategies[a->nstrategies++] = s;
+        if (*n < MAX_LIST)
+            list[(*n)++] = s;
     }
-    return a->nstrategies ? 0 : cli_usage_error("compare", "--strategies: empty list");
+    return *n ? 0 : cli_usage_error("compare", "empty list of strategies");
 }
 
 static int parse_starts(const char *value, struct compare_args *a)
@@ -187,6 +225,8 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
                                              {"start", required_argument, NULL, 'P'},
                                              {"feed", required_argument, NULL, 'f'},
                                              {"range-bytes", required_argument, NULL, 'R'},
+                                             {"seed", required_argument, NULL, 'D'},
+                                             {"aa", required_argument, NULL, 'A'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     *a = (struct compare_args){.repeat = 3,
@@ -201,6 +241,7 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
     for (const struct strategy *const *s = strategy_table; *s; s++)
         a->strategies[a->nstrategies++] = *s;
     int c;
+    bool seed_given = false;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         int rc = 0;
@@ -224,7 +265,14 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
             a->touch_both = true;
             break;
         case 'S':
-            rc = parse_strategies(optarg, a);
+            rc = parse_strategies(optarg, a->strategies, &a->nstrategies);
+            break;
+        case 'A':
+            rc = parse_strategies(optarg, a->aa, &a->naa);
+            break;
+        case 'D':
+            rc = cli_count("compare", "seed", optarg, 0, UINT64_MAX, &a->seed);
+            seed_given = true;
             break;
         case 'P':
             rc = parse_starts(optarg, a);
@@ -271,6 +319,8 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
         return cli_usage_error("compare", "--spec, --input and --out are required");
     if (a->touch && a->touch_both)
         return cli_usage_error("compare", "--touch and --touch-both exclude each other");
+    if (!seed_given)
+        a->seed = fresh_seed();
     return 0;
 }
 
@@ -330,6 +380,29 @@ static bool config_exists(const struct compare_args *a, const struct strategy *s
     return !exec || strategy_supports_exec(st);
 }
 
+static bool in_list(const struct strategy *const *list, unsigned n, const struct strategy *s)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (list[i] == s)
+            return true;
+    return false;
+}
+
+/* --aa: every configuration of the listed strategies becomes twin a, with a twin b beside it
+ * (run separately, in its own place of each round's order). */
+static unsigned add_twins(const struct compare_args *a, struct config *configs, unsigned n)
+{
+    unsigned total = n;
+    for (unsigned i = 0; i < n && total < MAX_CONFIG; i++) {
+        if (!in_list(a->aa, a->naa, configs[i].strategy))
+            continue;
+        configs[i].twin = 'a';
+        configs[total] = configs[i];
+        configs[total++].twin = 'b';
+    }
+    return total;
+}
+
 static unsigned build_configs(const struct compare_args *a, struct config *configs)
 {
     enum run_feed feeds[2];
@@ -363,7 +436,7 @@ static unsigned build_configs(const struct compare_args *a, struct config *confi
                                     slow && a->serialize_limit ? a->serialize_limit : a->limit};
                         }
     }
-    return n;
+    return add_twins(a, configs, n);
 }
 
 /* What the summary's start says for this configuration (run_start_name). */
@@ -436,10 +509,14 @@ static double config_value(const char *out, const char *key)
     return summary_lookup(out, key, v, sizeof v) == 0 ? strtod(v, NULL) : NAN;
 }
 
-static void write_row(struct matrix *m, const struct config *c, unsigned repeat, int status,
-                      const char *out)
+static void write_row(struct matrix *m, const struct config *c, unsigned round, unsigned position,
+                      int status, const char *out)
 {
-    fprintf(m->csv, "%u,%d,%llu", repeat, status, (unsigned long long)c->limit);
+    fprintf(m->csv, "%u,%u,%llu,%s,%d,%llu", round, position, (unsigned long long)m->args->seed,
+            c->twin == 'a'   ? "a"
+            : c->twin == 'b' ? "b"
+                             : "",
+            status, (unsigned long long)c->limit);
     for (int k = 0; k < m->nkeys; k++) {
         char v[128] = "";
         if (summary_lookup(out, m->keys[k], v, sizeof v) != 0) {
@@ -497,14 +574,14 @@ static void report_progress(struct matrix *m, const struct config *c, unsigned r
     double eta = m->finished ? elapsed / m->finished * (m->total - m->finished) : 0;
     if (m->tty)
         fprintf(stderr,
-                "\r[%u/%u] %-18s %s %-7s workers=%-3u chunk=%-5u%s repeat %u/%llu  %4.0f s, "
+                "\r[%u/%u] %-18s %s %-7s workers=%-3u chunk=%-5u%s round %u/%llu  %4.0f s, "
                 "about %4.0f s to go   ",
                 m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork",
                 run_feed_name(c->feed), c->workers, c->chunk, c->touch ? " touch" : "", repeat,
                 (unsigned long long)m->args->repeat, elapsed, eta);
     else
         fprintf(stderr,
-                "[%u/%u] %s start=%s feed=%s workers=%u chunk=%u touch=%d repeat=%u: exit %d, "
+                "[%u/%u] %s start=%s feed=%s workers=%u chunk=%u touch=%d round=%u: exit %d, "
                 "rows_per_s=%.0f model_copies=%.2f\n",
                 m->finished, m->total, c->strategy->name, c->exec ? "exec" : "fork",
                 run_feed_name(c->feed), c->workers, c->chunk, c->touch, repeat, status,
@@ -533,7 +610,7 @@ static void log_show(int fd)
     }
 }
 
-static void run_one(struct matrix *m, struct config *c, unsigned repeat)
+static void run_one(struct matrix *m, struct config *c, unsigned repeat, unsigned position)
 {
     const struct compare_args *a = m->args;
     char workers[16], chunk[16], limit[32], sample[16], baseline[32], timeline[1024],
@@ -575,9 +652,9 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
         argv[n++] = "exec";
     }
     if (a->timelines) {
-        snprintf(timeline, sizeof timeline, "%s/%s-%s-w%u-c%u-t%d-r%u%s.csv", a->timelines,
+        snprintf(timeline, sizeof timeline, "%s/%s-%s-w%u-c%u-t%d-r%u%s%s%.1s.csv", a->timelines,
                  c->strategy->name, run_feed_name(c->feed), c->workers, c->chunk, c->touch, repeat,
-                 c->exec ? "-exec" : "");
+                 c->exec ? "-exec" : "", c->twin ? "-" : "", &c->twin);
         argv[n++] = "--timeline";
         argv[n++] = timeline;
     }
@@ -594,7 +671,7 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
     if (status != 0 && interrupt_signal())
         return; /* stopped by the signal: not a measurement, not a failure */
     m->finished++;
-    write_row(m, c, repeat, status, out);
+    write_row(m, c, repeat, position, status, out);
     if (status != 0) {
         m->failed = true;
         fprintf(stderr,
@@ -608,6 +685,9 @@ static void run_one(struct matrix *m, struct config *c, unsigned repeat)
         c->pss_mb[i] = config_value(out, "pss_peak_mb");
         c->copies[i] = config_value(out, "model_copies");
         c->setup_s[i] = config_value(out, "setup_seconds");
+        double steal = config_value(out, "steal_pct");
+        if (steal > c->steal_max)
+            c->steal_max = steal;
         check_answer(m, c, out);
         c->done++;
     }
@@ -651,10 +731,40 @@ static void print_table(const struct matrix *m)
         spread(c->copies, c->done, &k, &kmin, &kmax);
         spread(c->setup_s, c->done, &s, &smin, &smax);
         bool serial = c->strategy->kind == STRATEGY_IN_PROCESS;
+        char name[64];
+        snprintf(name, sizeof name, "%s%s%.1s%s", c->strategy->name, c->twin ? " (" : "", &c->twin,
+                 c->twin ? ")" : "");
         printf("%-18s %6s %7s %7u %6u %5s %9.0f [%6.0f-%6.0f] %10.1f %6.2f [%5.2f-%5.2f] %8.3f%s\n",
-               c->strategy->name, config_start(c), run_feed_name(c->feed), serial ? 0 : c->workers,
+               name, config_start(c), run_feed_name(c->feed), serial ? 0 : c->workers,
                serial || c->feed == RUN_FEED_RANGES ? 0 : c->chunk, c->touch ? "yes" : "no", r,
                rmin, rmax, p, k, kmin, kmax, s, c->limit ? " (limited)" : "");
+    }
+}
+
+/* Name the configurations whose figures a reader should not trust, and why. */
+static void warn_noisy(const struct matrix *m)
+{
+    for (unsigned i = 0; i < m->nconfigs; i++) {
+        const struct config *c = &m->configs[i];
+        double sum = 0, sq = 0;
+        unsigned n = 0;
+        for (unsigned k = 0; k < c->done; k++)
+            if (!isnan(c->rows_per_s[k])) {
+                sum += c->rows_per_s[k];
+                n++;
+            }
+        double mean = n ? sum / n : NAN;
+        for (unsigned k = 0; k < c->done; k++)
+            if (!isnan(c->rows_per_s[k]))
+                sq += (c->rows_per_s[k] - mean) * (c->rows_per_s[k] - mean);
+        double cv = n > 1 && mean > 0 ? sqrt(sq / (n - 1)) / mean : 0;
+        if (cv >= WARN_CV || c->steal_max >= WARN_STEAL)
+            fprintf(stderr,
+                    "sharebench compare: warning: %s%s%.1s feed=%s workers=%u chunk=%u: records/s "
+                    "vary by %.0f%% (coefficient of variation), CPU steal up to %.1f%%: noisy, "
+                    "do not trust its figures\n",
+                    c->strategy->name, c->twin ? " twin " : "", &c->twin, run_feed_name(c->feed),
+                    c->workers, c->chunk, cv * 100, c->steal_max);
     }
 }
 
@@ -723,7 +833,7 @@ static int open_results(struct matrix *m, char *partial, size_t cap)
     m->nkeys = summary_keys(m->keys, SUMMARY_MAX_KEYS);
     m->nkeys += python_summary_keys(m->args->strategies, m->args->nstrategies, m->keys + m->nkeys,
                                     SUMMARY_MAX_KEYS - m->nkeys);
-    fprintf(m->csv, "repeat,exit_status,limit");
+    fprintf(m->csv, "round,position,seed,twin,exit_status,limit");
     for (int k = 0; k < m->nkeys; k++)
         fprintf(m->csv, ",%s", m->keys[k]);
     fputc('\n', m->csv);
@@ -752,14 +862,50 @@ static int open_log(void)
     return fd;
 }
 
-/* Run the matrix; false if a signal stopped it. */
+/* splitmix64: a small generator whose whole state is one number, so that a seed written in
+ * the results reproduces every round's order. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* A uniform number below bound (rejection: no bias toward small values). */
+static unsigned random_below(uint64_t *state, unsigned bound)
+{
+    uint64_t limit = UINT64_MAX - UINT64_MAX % bound, v;
+    do
+        v = next_random(state);
+    while (v >= limit);
+    return (unsigned)(v % bound);
+}
+
+/* order[0..n) becomes a uniform random permutation of 0..n-1 (Fisher-Yates). */
+static void shuffle(unsigned *order, unsigned n, uint64_t *state)
+{
+    for (unsigned i = 0; i < n; i++)
+        order[i] = i;
+    for (unsigned i = n; i > 1; i--) {
+        unsigned j = random_below(state, i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+}
+
+/* Run the matrix in rounds, each in its own random order; false if a signal stopped it. */
 static bool run_matrix(struct matrix *m)
 {
     measure_baselines(m);
     m->started = now_seconds();
-    for (unsigned r = 1; r <= m->args->repeat; r++)
-        for (unsigned i = 0; i < m->nconfigs && !interrupt_signal(); i++)
-            run_one(m, &m->configs[i], r);
+    uint64_t state = m->args->seed;
+    static unsigned order[MAX_CONFIG];
+    for (unsigned r = 1; r <= m->args->repeat; r++) {
+        shuffle(order, m->nconfigs, &state);
+        for (unsigned p = 0; p < m->nconfigs && !interrupt_signal(); p++)
+            run_one(m, &m->configs[order[p]], r, p + 1);
+    }
     if (m->tty)
         fputc('\n', stderr);
     return !interrupt_signal();
@@ -792,8 +938,10 @@ int cmd_compare(int argc, char **argv)
         return rc;
     }
     note_exec_refusals(&a);
-    fprintf(stderr, "sharebench compare: %u configurations x %llu runs = %u runs\n", m.nconfigs,
-            (unsigned long long)a.repeat, m.total);
+    fprintf(stderr,
+            "sharebench compare: %u configurations x %llu rounds = %u runs, in random orders "
+            "from --seed %llu\n",
+            m.nconfigs, (unsigned long long)a.repeat, m.total, (unsigned long long)a.seed);
     bool completed = run_matrix(&m);
     close(m.log_fd);
     if (!completed) {
@@ -810,6 +958,7 @@ int cmd_compare(int argc, char **argv)
         return EXIT_FAILURE_RUN;
     }
     print_table(&m);
+    warn_noisy(&m);
     printf("\n%u runs in %.0f s; results in %s\n", m.total, now_seconds() - m.started, a.out);
     return m.failed ? EXIT_FAILURE_RUN : EXIT_OK;
 }

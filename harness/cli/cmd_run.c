@@ -2,6 +2,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "interrupt.h"
+#include "noise.h"
 #include "pool.h"
 #include "python_run.h"
 #include "records.h"
@@ -90,7 +91,13 @@ static void run_help(void)
            "CPU: parent_cpu_s is the parent's own CPU while streaming (planning or parsing,\n"
            "shipping, collecting; not the model build, which is build_s, nor the memory\n"
            "sampler's thread, which is sampler_cpu_s); worker_cpu_s is the workers' whole\n"
-           "lives; cpu_us_per_record = (parent_cpu_s + worker_cpu_s) / records read.\n\n"
+           "lives; cpu_us_per_record = (parent_cpu_s + worker_cpu_s) / records read.\n"
+           "Speed: rows_per_s = rows / seconds (from the workers' start to the last result);\n"
+           "stream_rows_per_s leaves out the workers' own setup (from every worker ready);\n"
+           "e2e_rows_per_s counts everything from the start of the model build.\n"
+           "Noise: load_avg_1m when the run began, steal_pct (CPU time the hypervisor gave\n"
+           "to other machines, over the run), nivcsw_parent and nivcsw_workers (involuntary\n"
+           "context switches: the scheduler took the CPU away).\n\n"
            "Exit status: 0 success (rejected records included), 1 the run failed,\n"
            "2 bad usage or unusable input (spec or records file, an output file that cannot\n"
            "be created), 130/143 interrupted by SIGINT/SIGTERM.\n",
@@ -291,6 +298,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     interrupt_install();
+    noise_start();
     /* Said after the run, and only if it succeeds: a bad input or spec fails the baseline
      * too, and then the run's own message is the one that matters. */
     struct error baseline_err = {.msg = ""};

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SUMMARY_MAX_KEYS 64
+#define SUMMARY_MAX_KEYS 80
 
 struct summary_item {
     const char *key;

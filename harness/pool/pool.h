@@ -82,6 +82,7 @@ struct pool_stats {
     uint64_t minor_faults;    /* copy-on-write shows here: each copied page is one */
     uint64_t major_faults;
     double user_seconds, system_seconds;
+    uint64_t nivcsw; /* involuntary context switches: the scheduler took the CPU away */
     uint64_t worker_minor_faults[64]; /* the first 64 workers, one by one */
 };
 

@@ -21,6 +21,7 @@ static void add_usage(struct pool_stats *st, unsigned index, const struct rusage
         st->worker_minor_faults[index] = (uint64_t)ru->ru_minflt;
     st->minor_faults += (uint64_t)ru->ru_minflt;
     st->major_faults += (uint64_t)ru->ru_majflt;
+    st->nivcsw += (uint64_t)ru->ru_nivcsw;
     st->user_seconds += (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6;
     st->system_seconds += (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stddef.h>
@@ -224,6 +225,7 @@ static int read_figures(const char *text, struct run_stats *st, struct program_s
  * keeps the program's own faults while streaming, as a C serial run does. */
 static void add_workers(const struct python_program *p, struct run_stats *st)
 {
+    st->worker_nivcsw = NAN; /* not read from a Python program's processes */
     if (p->nmembers == 0)
         return;
     st->minor_faults = 0;

@@ -5,6 +5,7 @@
 #include "image.h"
 #include "input_id.h"
 #include "interrupt.h"
+#include "noise.h"
 #include "outfile.h"
 #include "pool.h"
 #include "progress.h"
@@ -239,6 +240,7 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
     memcpy(stats->worker_minor_faults, ps.worker_minor_faults, sizeof ps.worker_minor_faults);
     stats->major_faults = ps.major_faults;
     stats->worker_cpu_seconds = ps.user_seconds + ps.system_seconds;
+    stats->worker_nivcsw = (double)ps.nivcsw;
     if (stats->feed == RUN_FEED_RANGES)
         stats->bytes = ps.input_bytes;
     return rc;
@@ -557,6 +559,18 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     summary_str(sm, "checksum", hex);
     summary_f64(sm, "seconds", stats->seconds);
     summary_f64(sm, "rows_per_s", (double)stats->rows / secs);
+    /* Streaming alone: from every worker ready to the last result (a worker's own setup,
+     * such as per_worker_copy's build, left out), and end to end: from the start of the
+     * model build to the last result. */
+    double workers_setup = stats->ready_seconds > stats->start_seconds
+                               ? stats->ready_seconds - stats->start_seconds
+                               : 0.0;
+    double stream = stats->seconds - workers_setup;
+    double e2e =
+        stats->build_seconds + stats->prepare_seconds + stats->start_seconds + stats->seconds;
+    summary_f64(sm, "stream_seconds", stream);
+    summary_f64(sm, "stream_rows_per_s", (double)stats->rows / (stream > 0 ? stream : 1e-9));
+    summary_f64(sm, "e2e_rows_per_s", (double)stats->rows / (e2e > 0 ? e2e : 1e-9));
     summary_f64(sm, "mb_per_s", (double)stats->bytes / 1e6 / secs);
     summary_u64(sm, "input_bytes", stats->bytes);
     /* Setup ends when every worker can take tasks: a worker's own setup (an exec, a build,
@@ -595,4 +609,6 @@ void run_summary(const struct run_options *opt, const struct run_stats *stats, s
     summary_str(sm, "uss_workers_mb", per_worker_uss(stats, list, sizeof list));
     summary_str(sm, "minor_faults_workers", per_worker_faults(stats, list, sizeof list));
     summary_u64(sm, "mem_samples", stats->mem.samples);
+    summary_f64(sm, "nivcsw_workers", stats->worker_nivcsw);
+    noise_summary(sm);
 }

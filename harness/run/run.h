@@ -71,6 +71,7 @@ struct run_stats {
     uint64_t minor_faults, major_faults; /* of the workers (serial: of the parent, streaming) */
     uint64_t worker_minor_faults[64];    /* each worker's (the first 64) */
     double worker_cpu_seconds;
+    double worker_nivcsw;      /* the workers' involuntary context switches (NaN: unknown) */
     double parent_cpu_seconds; /* the parent's CPU while streaming (build and prepare apart) */
     enum run_feed feed;        /* the feed used (RUN_FEED_AUTO: no workers, no feed) */
     char results_path[4096];   /* where --output's lines are: FILE, FILE.partial, or "" */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# sharebench compare: the matrix runs, every run is a row with every column (repeat,
-# exit_status, limit, then the run summary's keys in its order), runs are interleaved (every
-# configuration once, then every one again), all runs agree on the checksum and a run that
+# sharebench compare: the matrix runs, every run is a row with every column (round, position,
+# seed, twin, exit_status, limit, then the run summary's keys in its order), runs go in rounds
+# (every configuration once per round, in a random order from the seed: the same seed gives
+# the same orders), --aa runs twins, all runs agree on the checksum and a run that
 # disagrees fails compare, naming it; gnuplot reads the file as it is, and per_task_serialize
 # on a large input is refused unless --serialize-limit or --limit bounds it.
 # usage: compare.sh SHAREBENCH CONFORMANCE_DIR SPECS_DIR WORK
@@ -14,7 +15,8 @@ results="$WORK/results.csv"
 rm -f "$results"
 run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
   --strategies serial,global_fork,shared_arrays,per_worker_copy --workers 1,2 --chunk 7,256 \
-  --feed records,ranges --repeat 2 --touch-both --timelines "$WORK/timelines" --out "$results"
+  --feed records,ranges --repeat 2 --touch-both --timelines "$WORK/timelines" --seed 7 \
+  --out "$results"
 expect_eq "compare exit" 0 "$rc"
 [ -f "$results" ] || fail "no results file"
 [ ! -e "$results.partial" ] || fail "the partial file was left"
@@ -25,7 +27,7 @@ expect_contains "table" "$(cat "$WORK/out")" "rows/s median"
 python3 - "$results" <<'PY' || fail "results file content"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-for key in ["repeat", "exit_status", "strategy", "workers", "chunk", "touch", "rows_per_s",
+for key in ["round", "position", "seed", "twin", "exit_status", "strategy", "workers", "chunk", "touch", "rows_per_s",
             "pss_peak_mb", "model_copies", "minor_faults", "setup_seconds", "bytes_shipped"]:
     assert key in rows[0], key
 assert all(r["exit_status"] == "0" for r in rows)
@@ -36,20 +38,43 @@ assert {r["feed"] for r in rows} == {"none", "records", "ranges"}
 assert all((r["chunk"] == "0") == (r["feed"] != "records") for r in rows)
 assert all(float(r["model_copies"]) > 0.5 for r in rows), [r["model_copies"] for r in rows]
 PY
-# Columns: repeat, exit_status, limit, then the keys of the run summary, in its order.
+# Columns: round, position, seed, twin, exit_status, limit, then the run summary's keys.
 run_sb run --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" --no-baseline
-expect_eq "columns" "repeat,exit_status,limit,$(tail -n 1 "$WORK/out" | tr ' ' '\n' | cut -d= -f1 | paste -sd,)" \
+expect_eq "columns" "round,position,seed,twin,exit_status,limit,$(tail -n 1 "$WORK/out" | tr ' ' '\n' | cut -d= -f1 | paste -sd,)" \
   "$(head -n 1 "$results")"
-# Interleaved: A B C ... A B C ..., every configuration once per repeat, in the same order.
-python3 - "$results" <<'PY' || fail "runs are not interleaved"
+# Rounds: every configuration once per round, positions 1..n, each round in its own order.
+python3 - "$results" <<'PY' || fail "runs are not in random rounds"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 config = lambda r: tuple(r[k] for k in ("strategy", "start", "feed", "workers", "chunk", "touch"))
 half = len(rows) // 2
 first, second = [config(r) for r in rows[:half]], [config(r) for r in rows[half:]]
-assert [r["repeat"] for r in rows] == ["1"] * half + ["2"] * half, [r["repeat"] for r in rows]
-assert len(set(first)) == half and first == second, (first, second)
+assert [r["round"] for r in rows] == ["1"] * half + ["2"] * half, [r["round"] for r in rows]
+assert [r["position"] for r in rows] == [str(i) for i in range(1, half + 1)] * 2
+assert {r["seed"] for r in rows} == {"7"}
+assert len(set(first)) == half and set(first) == set(second), (first, second)
+assert first != second, "two rounds of 38 configurations in the same order: not shuffled"
 PY
+# The same seed gives the same orders; another seed, others. --aa runs twins a and b.
+for seed in 7 8; do
+  run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
+    --strategies serial,global_fork,shared_arrays,per_worker_copy --workers 1,2 --chunk 7,256 \
+    --feed records,ranges --repeat 2 --touch-both --seed $seed --out "$WORK/seed$seed.csv"
+  expect_eq "compare --seed $seed exit" 0 "$rc"
+done
+order() { python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    print(r["round"], r["position"], r["strategy"], r["feed"], r["workers"], r["chunk"], r["touch"])' "$1"; }
+expect_eq "the same seed, the same order" "$(order "$results")" "$(order "$WORK/seed7.csv")"
+[ "$(order "$results")" != "$(order "$WORK/seed8.csv")" ] || fail "seeds 7 and 8 gave one order"
+run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
+  --strategies serial,global_fork --workers 2 --repeat 3 --aa serial --out "$WORK/aa.csv"
+expect_eq "compare --aa exit" 0 "$rc"
+expect_eq "twins: a and b run once per round each, the others untwinned" \
+  "$(printf '%s\n' "3 global_fork " "3 serial a" "3 serial b")" \
+  "$(python3 -c 'import csv, sys, collections
+c = collections.Counter((r["strategy"], r["twin"]) for r in csv.DictReader(open(sys.argv[1])))
+print("\n".join(f"{n} {s} {t}" for (s, t), n in sorted(c.items())))' "$WORK/aa.csv")"
 ls "$WORK/timelines" | grep -q 'shared_arrays-records-w2-c7-t1-r2.csv' || fail "timelines not kept"
 gnuplot >/dev/null 2>"$WORK/gp.err" <<GP ||
 set terminal dumb

@@ -46,9 +46,9 @@ expect_eq "compare: default runs (workers, repeats, feed, start)" \
   "$(python3 - "$WORK/compare.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-for repeat in sorted({r["repeat"] for r in rows}):
-    same = [r for r in rows if r["repeat"] == repeat]
-    print(",".join([repeat] + [r["workers"] for r in same] + sorted({r["feed"] for r in same}) +
+for rnd in sorted({r["round"] for r in rows}):
+    same = [r for r in rows if r["round"] == rnd]
+    print(",".join([rnd] + sorted(r["workers"] for r in same) + sorted({r["feed"] for r in same}) +
                    sorted({r["start"] for r in same})))
 PY
 )"
