@@ -31,5 +31,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 
 #endif

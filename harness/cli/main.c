@@ -5,6 +5,7 @@
  *   sharebench compare  the matrix of strategies x workers x chunks, repeated, as one CSV
  *   sharebench list  the strategies, one line each
  *   sharebench check  grade one strategy against the conformance cases (the autograder)
+ *   sharebench predict  make the runs a predictions file names; predicted against measured
  *   sharebench clean  remove what runs killed with SIGKILL left in a scratch directory
  *   sharebench worker  one exec-started worker (the pool runs it, for --start exec)
  */
@@ -26,6 +27,7 @@ static const struct {
     {"compare", cmd_compare, "run strategies x workers x chunks, repeated; write a results CSV"},
     {"list", cmd_list, "list the sharing strategies"},
     {"check", cmd_check, "grade a strategy: conformance, exec, a killed worker, memory"},
+    {"predict", cmd_predict, "make the runs of a predictions file; predicted against measured"},
     {"clean", cmd_clean, "remove the files runs killed with SIGKILL left in a scratch directory"},
     {"worker", cmd_worker, "(internal) one worker of a pool started with --start exec"},
 };
