@@ -1,0 +1,1 @@
+"""plots/report.py's parts: one module per concern (see each module's opening line)."""
