@@ -184,10 +184,15 @@ def main():
         return 1
     for doc in sorted(docs):
         check_doc(root, doc)
-    for f in failures:
+    return verdict(failures, f"{len(docs)} documents")
+
+
+def verdict(found, checked):
+    """Print each failure and a summary line; the exit status (check_figures.py shares it)."""
+    for f in found:
         print("FAIL:", f, file=sys.stderr)
-    print(f"{len(docs)} documents checked, {len(failures)} problems")
-    return 1 if failures else 0
+    print(f"{checked} checked, {len(found)} problems")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import os
 import re
 import sys
 
+from check_docs import verdict
+
 failures = []
 
 
@@ -117,10 +119,7 @@ def main():
         return 1
     for path in scripts:
         check_script(path)
-    for f in failures:
-        print("FAIL:", f, file=sys.stderr)
-    print(f"{len(scripts)} figure scripts checked, {len(failures)} problems")
-    return 1 if failures else 0
+    return verdict(failures, f"{len(scripts)} figure scripts")
 
 
 if __name__ == "__main__":
