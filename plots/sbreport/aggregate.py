@@ -24,7 +24,7 @@ def aggregate_matrix(rows, path):
 
 def aggregate_setup(rows, workers, path):
     groups = group([r for r in rows if r["workers"] in (workers, "0") and r["touch"] == "0"], "strategy")
-    parts = ["build_s", "prepare_s", "ready_s", "first_result_s"]
+    parts = ["build_s", "prepare_s", "start_s", "ready_s", "first_result_s"]
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["strategy"] + parts + ["setup_seconds"])

@@ -3,6 +3,7 @@ import csv
 import os
 
 from .aggregate import aggregate_chunks, aggregate_fork, aggregate_matrix, aggregate_setup
+from .explain import fault_counts, per_task_copies
 from .figures import gnuplot
 from .load import drawn, group, median_of, num, order_key, read_rows, spread
 from .markdown import cell, fmt, table
@@ -48,6 +49,9 @@ def section_memory(rows, res, figdir, plots, out):
                f"with a one-token model) / model size ({fmt(model_mb, 1)} MB). Median (min-max). "
                "Source: `compare.csv`.\n")
     out.append(table(["strategy"] + [f"{w} workers" for w in workers], body) + "\n")
+    where = per_task_copies(rows)
+    if where:
+        out.append(where + "\n")
     if plots:
         gnuplot("memory.gp", os.path.join(figdir, "memory"), data=os.path.join(res, "agg-main.csv"),
                 strategies=drawn(rows))
@@ -110,6 +114,7 @@ def section_touch(res, figdir, plots, out):
                "workers read it) is in nobody's PSS: that is the short dip at the start.\n")
     out.append(table(["strategy", "touch", "model copies", "peak PSS MB", "workers' minor faults",
                       "records/s"], body) + "\n")
+    out.append(fault_counts(rows) + "\n")
     tl = os.path.join(res, "timelines")
     feed = rows[0].get("feed", "ranges")
     files = {k: os.path.join(tl, f"{s}-{feed}-w{w}-c256-t{t}-r1.csv")
@@ -169,9 +174,13 @@ def section_fork(res, figdir, plots, out):
     if not fork:
         out.append("Not measured in this run (no bench_fork.json).\n")
         return
-    out.append("fork() plus child exit, milliseconds, median (min-max) over the benchmark's runs. "
-               "Source: `bench_fork.json`.\n")
-    out.append(table(["parent heap (MiB)", "fork + exit (ms)"],
+    out.append("fork(), the child's exit and the parent's waitpid, timed together (the child exits "
+               "at once; its exit frees the page tables fork copied), milliseconds, median (min-max) "
+               "over the benchmark's runs. The parent's heap is malloc'd and written, on 4 KiB pages "
+               "unless transparent huge pages back it: a 2 MiB page is one entry, 512 times fewer "
+               "to copy. fork copies no entries of shared mappings at all (a memfd, a mapped file): "
+               "the children fill them by faults (section 4). Source: `bench_fork.json`.\n")
+    out.append(table(["parent heap (MiB)", "fork + exit + waitpid (ms)"],
                      [[h, f"{fmt(m, 2)} ({fmt(lo, 2)}-{fmt(hi, 2)})"] for h, m, lo, hi in fork]) + "\n")
     if plots:
         gnuplot("fork.gp", os.path.join(figdir, "fork"), data=os.path.join(res, "fork.csv"))

@@ -9,7 +9,10 @@ Each script is followed in order, as gnuplot reads it, keeping the settings that
     tens of percent there, a band a log axis squeezes flat;
   - a plot of model copies draws the reference lines, 1 copy and one copy per worker;
   - a plot of model copies against model size leaves out models under 1 MB, whose copies
-    divide run-to-run noise by a tiny size.
+    divide run-to-run noise by a tiny size;
+  - stacked bars stack phases that follow one another: first_result_s is counted from the
+    first task sent, while the workers are still setting up (ready_s), so it is not stacked
+    as it is.
 
 usage: check_figures.py PLOTS_DIR
 """
@@ -42,6 +45,7 @@ class Axes:
         self.ylog = False
         self.ymin = None  # the start of `set yrange [A:B]`, None when autoscaled
         self.histograms = False
+        self.stacked = False
         self.xlabel = self.ylabel = self.title = ""
 
     def read(self, cmd):
@@ -67,6 +71,8 @@ class Axes:
             self.ymin = m.group(1).strip() if m and m.group(1).strip() not in ("", "*") else None
         elif what == "style" and args[:1] == ["data"]:
             self.histograms = args[1:2] == ["histograms"]
+        elif what == "style" and args[:1] == ["histogram"]:
+            self.stacked = "rowstacked" in args[1:]
         elif what in ("xlabel", "ylabel", "title"):
             m = re.search(r"['\"](.*)['\"]", cmd)
             setattr(self, what, m.group(1) if m else "")
@@ -79,6 +85,8 @@ def check_plot(name, n, axes, cmd):
         failures.append(f"{where}: bars on a log y axis (a bar's height must be its value)")
     if bars and axes.ymin not in ("0", "0.0"):
         failures.append(f"{where}: bars whose y axis does not start at 0 (set yrange [0:*])")
+    if bars and axes.stacked and re.search(r"using\s+'first_result_s'", cmd):
+        failures.append(f"{where}: first_result_s stacked on the phases it overlaps")
     if "records per second" in axes.ylabel and "workers" in axes.xlabel:
         if axes.ylog or axes.ymin not in ("0", "0.0"):
             failures.append(f"{where}: records per second against workers must be linear from 0")
