@@ -316,7 +316,7 @@ int cmd_run(int argc, char **argv)
     }
     struct run_stats stats = {0};
     enum run_result result = interrupt_signal() ? RUN_FAILED : run(&a.opt, &stats, &err);
-    if (interrupt_signal()) {
+    if (interrupt_signal() && !stats.finished) {
         fprintf(stderr,
                 "sharebench run: interrupted by %s after %llu results and %llu "
                 "rejected records%s\n",
@@ -328,6 +328,9 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "sharebench run: %s\n", err.msg);
         return result == RUN_BAD_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
     }
+    if (interrupt_signal())
+        fprintf(stderr, "sharebench run: signal %d (%s) came once the run had finished\n",
+                interrupt_signal(), strsignal(interrupt_signal()));
     if (measure_baseline)
         report_baseline(&a.opt, &baseline_err);
     struct summary sm = {0};

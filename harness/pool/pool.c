@@ -14,6 +14,7 @@
 #include "pool_private.h"
 
 #include "interrupt.h"
+#include "test_hooks.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -275,8 +276,10 @@ int pool_run(struct pool *p, struct record_reader *reader, struct sink *sink, st
         for (unsigned i = 0; i < p->n; i++)
             if (p->w[i].running && write_tasks(p, &p->w[i], sink, err) != 0)
                 return -1;
-        if (all_done(p))
+        if (all_done(p)) {
+            test_hooks_pause("last_result");
             return 0;
+        }
         if (wait_and_move(p, sink, err) != 0)
             return -1;
     }

@@ -194,7 +194,9 @@ void pool_kill_stalled(struct pool *p)
 /* ---- workers that end with the run ------------------------------------------------------- */
 
 /* After a clean run: tell each worker the input ended (close its task pipe), then check that
- * it ended well. After a failure: stop the processes at once. */
+ * it ended well. Every result is in by then: a worker killed now (by a user, the OOM killer)
+ * held nothing, and the run stands; one that exits with a failure reports a fault of its own.
+ * After a failure: stop the processes at once. */
 int pool_reap_worker(struct pool *p, struct pool_worker *w, bool force, struct error *err)
 {
     pool_close_fd(&w->task_fd);
@@ -211,7 +213,13 @@ int pool_reap_worker(struct pool *p, struct pool_worker *w, bool force, struct e
     int status;
     if (reap(p, w, &status) < 0)
         return error_errno(err, "worker %u (pid %d): waitpid", w->index, (int)w->pid);
-    if (!force && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    if (!force && WIFSIGNALED(status))
+        fprintf(stderr,
+                "%s: worker %u (pid %d) was killed by signal %d (%s) after its last result: "
+                "nothing to send again\n",
+                util_command(), w->index, (int)w->pid, WTERMSIG(status),
+                strsignal(WTERMSIG(status)));
+    else if (!force && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
         return error_set(err, "worker %u (pid %d) failed at the end of input", w->index,
                          (int)w->pid);
     return 0;

@@ -11,6 +11,7 @@
 #include "progress.h"
 #include "records.h"
 #include "sink.h"
+#include "test_hooks.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -86,6 +87,8 @@ static int stream_in_process(struct run_ctx *run, struct record_reader *reader, 
         return -1;
     struct classifier c;
     int rc = s->resolve(ctx, NULL, 0, &c, err);
+    if (rc == 0)
+        test_hooks_wrap(&c);
     for (uint64_t taken = 0; rc == 0 && (opt->limit == 0 || taken < opt->limit); taken++) {
         if (interrupt_signal()) {
             rc = error_set(err, "interrupted by %s", strsignal(interrupt_signal()));
@@ -292,13 +295,19 @@ static struct record_reader *open_reader(const struct run_ctx *run, struct error
 }
 
 /* Only a complete run puts the results file in place. A run interrupted, or with records
- * that failed, keeps what it has as FILE.partial; any other failure leaves nothing. */
+ * that failed, keeps what it has as FILE.partial; any other failure leaves nothing. The run
+ * has one answer: SIGINT and SIGTERM wait while it is decided and the results committed, so a
+ * signal either comes first (the run is interrupted, FILE untouched) or after (the run is
+ * finished, stats->finished, whatever the signal). */
 static void finish_results(struct run_ctx *run, struct sink *sink, int *rc, struct error *err)
 {
     struct run_stats *stats = run->stats;
     size_t cap = sizeof stats->results_path;
-    if (*rc == 0 && sink->failed == 0) {
+    sigset_t old_mask;
+    interrupt_block(&old_mask);
+    if (*rc == 0 && sink->failed == 0 && !interrupt_signal()) {
         *rc = sink_commit(sink, err);
+        stats->finished = *rc == 0;
         if (*rc == 0 && run->opt->output_path)
             snprintf(stats->results_path, cap, "%s", run->opt->output_path);
     } else if (*rc == 0 || interrupt_signal()) {
@@ -307,6 +316,9 @@ static void finish_results(struct run_ctx *run, struct sink *sink, int *rc, stru
     } else {
         sink_discard(sink);
     }
+    interrupt_restore(&old_mask);
+    if (stats->finished)
+        test_hooks_pause("committed");
 }
 
 static enum run_result stream(struct run_ctx *run, struct error *err)

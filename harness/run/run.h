@@ -75,6 +75,9 @@ struct run_stats {
     double parent_cpu_seconds; /* the parent's CPU while streaming (build and prepare apart) */
     enum run_feed feed;        /* the feed used (RUN_FEED_AUTO: no workers, no feed) */
     char results_path[4096];   /* where --output's lines are: FILE, FILE.partial, or "" */
+    /* The run finished and committed its results: a signal that comes after that is too late
+     * to interrupt it, and the command exits as a finished run. */
+    bool finished;
 };
 
 enum run_result {

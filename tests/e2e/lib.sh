@@ -31,6 +31,38 @@ wait_gone() {
   ! kill -0 "$1" 2>/dev/null
 }
 
+# process_state PID: the state /proc shows for PID (R, S, D; T stopped; Z ended, not yet
+# reaped), or nothing once it is gone.
+process_state() { sed -n 's/^[0-9]* (.*) \(.\) .*/\1/p' "/proc/$1/stat" 2>/dev/null || true; }
+
+# wait_state PID STATE SECONDS: wait until PID is in STATE, at most SECONDS; fails (status 1)
+# if it is not.
+wait_state() {
+  local i
+  for ((i = 0; i < $3 * 20; i++)); do
+    [ "$(process_state "$1")" = "$2" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# wait_test_stop DIR ID PARENT SECONDS: wait until the process of PARENT's run that met record
+# ID under SHAREBENCH_TEST_STOP (harness/pool/test_hooks.h) has stopped there, and print its
+# pid. Fails (status 1) if PARENT ends first or SECONDS pass.
+wait_test_stop() {
+  local i
+  for ((i = 0; i < $4 * 20; i++)); do
+    if [ -s "$1/stop-$2" ]; then
+      wait_state "$(cat "$1/stop-$2")" T "$4" || return 1
+      cat "$1/stop-$2"
+      return 0
+    fi
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
 # reap PID: wait for PID, a child of this shell that has ended or is ending; sets rc to its
 # exit status.
 reap() {
