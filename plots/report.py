@@ -5,7 +5,9 @@ usage: plots/report.py RESULTS_DIR [--report REPORT.md] [--figures DIR] [--no-pl
 
 Reads what the main job wrote into RESULTS_DIR (every file is optional; a question whose file
 is missing is reported as not measured):
-  compare.csv            all strategies x workers x both feeds, workers started by fork
+  verdicts.csv           every strategy, 2 workers, both feeds, enough rounds for verdicts, with
+                         A/A pairs (compare --aa): the source of every verdict (section 0)
+  compare.csv            all strategies x workers 1, 2, 4, range feed, workers started by fork
   compare-exec.csv       the strategies that can, workers started by exec (range feed)
   pinned.jsonl           runs pinned to 1 and 2 cores (taskset): the CPU projection's check
   mpi.jsonl              sharebench-mpi runs, one JSON summary per line
@@ -34,6 +36,7 @@ from sbreport.markdown import machine, table
 from sbreport.python import section_python
 from sbreport.sections import (section_chunks, section_exec, section_fork, section_memory,
                                section_setup, section_sizes, section_throughput, section_touch)
+from sbreport.sitting import section_sitting, tally_line, untwinned, with_cpu
 from sbreport.verdicts import RULE
 
 
@@ -51,18 +54,22 @@ def main(argv):
     # Sections 1-8: the range feed (the default for a file), workers started by fork.
     rows = [r for r in fork_rows if r.get("feed", "ranges") in ("ranges", "none")]
     exec_rows = [r for r in all_rows if r.get("start") == "exec"]
+    # The verdicts: 2 workers, both feeds, enough rounds, A/A pairs (older results: compare.csv).
+    vrows = with_cpu(read_rows(os.path.join(res, "verdicts.csv")))
+    feed_rows = untwinned(vrows) if vrows else fork_rows
     out = ["# sharebench: measured results\n",
            "Produced by `bash scripts/main.sh` from the files in `results/`; every number below is "
            "read from them by `plots/report.py` (medians over repeated runs, with min and max). "
-           "Each run is a fresh `sharebench run` process; configurations are interleaved so that a "
-           "shared machine's drift spreads over all of them. Sections 1 to 8 measure the range "
+           "Each run is a fresh `sharebench run` process; runs go in rounds, each in a random order, "
+           "so that a shared machine's drift spreads over all of them. Sections 1 to 8 measure the range "
            "feed (the default for a file: each worker reads and parses its own byte ranges); "
            "section 10 sets it against the record feed.\n",
-           f"**How this report compares.** {RULE}\n",
+           f"**How this report compares.** {RULE}\n", "TALLY",
            "## Machine\n", table(["", ""], machine()) + "\n"]
     dataset = os.path.join(res, "dataset.txt")
     if os.path.exists(dataset):
         out += ["## Dataset and spec\n", open(dataset).read().strip() + "\n"]
+    section_sitting(vrows, all_rows, out)
     section_throughput(rows, res, figdir, plots, out)
     section_memory(rows, res, figdir, plots, out)
     section_sizes(res, figdir, plots, out)
@@ -73,11 +80,12 @@ def main(argv):
     section_exec(rows, exec_rows, res, figdir, plots, out)
     section_mpi(res, out)
     section_mpi_nodes(res, out)
-    section_feeds(fork_rows, out)
-    section_targets(fork_rows, res, out)
-    section_projection(fork_rows, res, out)
+    section_feeds(feed_rows, out)
+    section_targets(feed_rows, res, out)
+    section_projection(feed_rows, res, out)
     section_python(res, out)
-    lessons(rows, res, out, fork_rows)
+    lessons(rows, res, out, feed_rows)
+    out[out.index("TALLY")] = tally_line() + "\n"
     with open(report, "w") as f:
         f.write("\n".join(out))
     print(f"report: {report}; figures: {figdir}")

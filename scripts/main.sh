@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build the release preset, generate the default
-# dataset once (cached in datasets/cache/), run the comparison (both feeds with workers
-# started by fork, the range feed with workers started by exec), runs pinned to 1 and 2 cores
+# dataset once (cached in datasets/cache/), run the verdicts' comparison (every strategy, 2
+# workers, both feeds, enough rounds in random orders, A/A pairs), the descriptive matrix
+# (workers 1, 2, 4, range feed; started by fork, and by exec), runs pinned to 1 and 2 cores
 # (taskset) that check the CPU-based projection, the model-size, copy-on-write and chunk-size
 # series, sharebench-mpi over 1, 2 and 4 ranks (and over simulated nodes, as root), the Python
 # idioms beside their C counterparts, the Google Benchmark targets, draw every figure and write
@@ -9,7 +10,7 @@
 # Everything measured lands in results/ (CSV and JSON: the report's sources).
 #
 # usage: scripts/main.sh [--quick]
-#   --quick  a smaller dataset, one repeat, no large model: about 2 minutes instead of about 15
+#   --quick  a smaller dataset, one round (8 for verdicts), no large model: a few minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,12 +18,16 @@ quick=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "main.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
+# The verdicts' runs get the rounds that decide (plots/sbreport/stats.py: VERDICT_ROUNDS, at
+# least MIN_ROUNDS=8 for any verdict); the descriptive matrix gets a few.
 if [ $quick = 1 ]; then rows=200000 repeat=1 slow_limit=5000 pin_limit=50000 py_limit=5000
-else rows=1000000 repeat=3 slow_limit=20000 pin_limit=300000 py_limit=20000; fi
+  rounds=8 verdict_limit=50000
+else rows=1000000 repeat=3 slow_limit=20000 pin_limit=300000 py_limit=20000
+  rounds=14 verdict_limit=300000; fi
 
 started=$(date +%s)
 step() { printf '\n== [%3d s] %s\n' "$(( $(date +%s) - started ))" "$*"; }
@@ -58,9 +63,14 @@ mkdir -p "$res"
   echo '```'
 } >"$res/dataset.txt"
 
-step "comparison: every strategy, both feeds, workers 1,2,4, started by fork, $repeat repeat(s)"
+step "verdicts: every strategy, 2 workers, both feeds, $rounds rounds in random orders, A/A pairs"
+"$sb" compare --spec "$spec" --input "$data" --workers 2 --repeat "$rounds" --feed records,ranges \
+  --aa serial,global_fork --limit "$verdict_limit" --serialize-limit "$slow_limit" \
+  --out "$res/verdicts.csv"
+
+step "comparison: every strategy, range feed, workers 1,2,4, started by fork, $repeat round(s)"
 "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat "$repeat" \
-  --feed records,ranges --serialize-limit "$slow_limit" --out "$res/compare.csv"
+  --feed ranges --serialize-limit "$slow_limit" --out "$res/compare.csv"
 
 step "comparison: the strategies that can, workers started by exec, range feed"
 "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat "$repeat" \
@@ -157,5 +167,5 @@ if [ $quick = 0 ]; then
 fi
 
 step "figures and report"
-python3 plots/report.py "$res" --report REPORT.md --figures plots/figures
+/usr/bin/python3 plots/report.py "$res" --report REPORT.md --figures plots/figures
 step "done: $(pwd)/REPORT.md (figures in plots/figures/, data in $res/)"

@@ -2,7 +2,7 @@
 
 from .load import median_of, order_key, parent_share, per_record, read_jsonl, spread, values
 from .markdown import cell, fmt, table
-from .verdicts import RULE, verdict
+from .verdicts import by_round, verdict
 
 
 def section_feeds(fork_rows, out):
@@ -19,7 +19,10 @@ def section_feeds(fork_rows, out):
         "its own. CPU per record = (parent + workers, user + system) / records read; the parent's "
         "share = parent CPU / (parent + workers) CPU, the parent's own thread while streaming "
         "(the memory sampler's thread is reported apart, `sampler_cpu_s`). Medians (min-max). "
-        f"Verdicts follow the report's rule: {RULE} Source: `compare.csv`.\n")
+        "records/s = rows_per_s (from the workers' start); the verdict compares "
+        "stream_rows_per_s round by round, by the method stated at the top (section 0.3 gives "
+        "its interval and the CPU verdict beside it). Source: `verdicts.csv` (or `compare.csv` "
+        "in results from before it).\n")
     out.append(
         "Where the input's pages go: both feeds read the file with read or pread into small "
         "buffers (the parent's planner too), never through a mapping. The file's pages then sit "
@@ -34,7 +37,9 @@ def section_feeds(fork_rows, out):
             b = values(recs, "rows_per_s", strategy=s, workers=w)
             ra = [r for r in rngs if r["strategy"] == s and r["workers"] == str(w)]
             rb = [r for r in recs if r["strategy"] == s and r["workers"] == str(w)]
-            body.append([s, w, cell(b), cell(a), verdict(a, b),
+            v = verdict(by_round(rngs, "stream_rows_per_s", strategy=s, workers=w),
+                        by_round(recs, "stream_rows_per_s", strategy=s, workers=w))
+            body.append([s, w, cell(b), cell(a), v,
                          cell([per_record(r, "parent_cpu_s") * 1e6 + per_record(r, "worker_cpu_s") * 1e6 for r in rb], 2),
                          cell([per_record(r, "parent_cpu_s") * 1e6 + per_record(r, "worker_cpu_s") * 1e6 for r in ra], 2),
                          cell([parent_share(r) * 100 for r in rb], 1),

@@ -3,7 +3,7 @@ import os
 
 from .load import median_of, num, read_idioms, read_rows, spread
 from .markdown import cell, fmt, table
-from .verdicts import RULE, verdict
+from .verdicts import RULE, by_round, verdict
 
 
 def python_variants(rows):
@@ -18,6 +18,12 @@ PY_ORDER = {n: i for i, n in enumerate(["serial", "global_fork", "gc_freeze", "m
                                          "initializer", "per_task_pickle", "threads"])}
 
 
+def py_rounds(rows, key, strategy, workers, touch="0"):
+    """{round: key} of strategy with workers workers (any, for serial), as py_values."""
+    return by_round([r for r in rows if r["strategy"] == strategy and r["touch"] == touch
+                     and (r["workers"] == str(workers) or r["workers"] == "0")], key)
+
+
 def py_values(rows, key, strategy, workers, touch="0"):
     """key over the runs of strategy with workers workers (any, for serial), without --touch."""
     return [num(r[key]) for r in rows if r["strategy"] == strategy and r["touch"] == touch
@@ -30,10 +36,10 @@ def workers_label(w):
 
 def copies_than(a, b, what):
     """How copies a compare with copies b, by RULE, as a phrase ending with what b is."""
-    word = verdict(a, b)
-    return {"faster": f"more than {what}", "slower": f"fewer than {what}",
-            "equal within noise": f"as many as {what}, within noise"}.get(
-                word, f"not comparable with {what} ({word})")
+    word = verdict(a, b, better="more", worse="fewer")
+    if word in ("more", "fewer"):
+        return f"{word} than {what}"
+    return f"{word} against {what}"
 
 
 def section_python(res, out):
@@ -165,9 +171,10 @@ def python_touch_table(rows, workers, wmax, out):
 def python_lessons(rows, idioms, wmax, out):
     """Claims with the numbers behind them, computed here; comparisons follow RULE."""
     out.append("### 11.4 What the Python runs show\n")
-    out.append(f"By the rule of this report: {RULE} For memory, \"more\" and \"fewer\" copies "
-               "follow the same rule.\n")
+    out.append(f"By the method of this report: {RULE} For memory, \"more\" and \"fewer\" copies "
+               "follow the same method.\n")
     v = lambda s, key="rows_per_s", touch="0": py_values(rows, key, s, wmax, touch)
+    p = lambda s, key="rows_per_s", touch="0": py_rounds(rows, key, s, wmax, touch)
     med = lambda vals: spread(vals)[0]
     items = []
     for py, c in [("py:global_fork", "global_fork"), ("py:shared_memory", "shared_arrays"),
@@ -176,42 +183,45 @@ def python_lessons(rows, idioms, wmax, out):
             items.append(
                 f"**C against Python, {py[3:]} against {c}:** with {wmax} workers C classified "
                 f"{fmt(med(v(c)))} records/s, Python {fmt(med(v(py)))}: C is "
-                f"{fmt(med(v(c)) / med(v(py)), 1)}x as fast ({verdict(v(c), v(py))} by the rule).")
+                f"{fmt(med(v(c)) / med(v(py)), 1)}x as fast ({verdict(p(c), p(py))} by the method).")
     gt, g0 = v("global_fork", "model_copies", "1"), v("global_fork", "model_copies")
     po, pn = v("py:global_fork", "model_copies"), v("py:global_fork:numpy", "model_copies")
+    pgt, pg0 = p("global_fork", "model_copies", "1"), p("global_fork", "model_copies")
+    ppo, ppn = p("py:global_fork", "model_copies"), p("py:global_fork:numpy", "model_copies")
     if gt and po:
-        reading = {"slower": "So --touch overstated what CPython copied here (an upper bound)",
-                   "faster": "So --touch understated what CPython copied here",
-                   "equal within noise": "So --touch imitated CPython within noise"}.get(
-                       verdict(po, gt), "Too few runs to say how well --touch imitates CPython")
+        word = verdict(ppo, pgt, better="more", worse="fewer")
+        reading = {"fewer": "So --touch overstated what CPython copied here (an upper bound)",
+                   "more": "So --touch understated what CPython copied here"}.get(
+                       word, f"How well --touch imitates CPython is {word} here")
         items.append(
             f"**Does --touch predict CPython?** With {wmax} workers C global_fork held "
             f"{fmt(med(g0), 2)} copies of its model, {fmt(med(gt), 2)} with --touch; Python's "
             f"global_fork with the pure-object model held {fmt(med(po), 2)} of its own: "
-            f"{copies_than(po, gt, 'C with --touch')} and {copies_than(po, g0, 'C without')}, "
-            f"by the rule. {reading}.")
+            f"{copies_than(ppo, pgt, 'C with --touch')} and {copies_than(ppo, pg0, 'C without')}, "
+            f"by the method. {reading}.")
     if po and pn:
-        title = ("The representation decides copy-on-write in CPython" if verdict(pn, po) == "slower"
+        title = ("The representation decides copy-on-write in CPython" if verdict(ppn, ppo, "more", "fewer") == "fewer"
                  else "The representation did not change copy-on-write measurably here")
         items.append(
             f"**{title}:** the numpy model (one weight matrix no reference count touches) held "
             f"{fmt(med(pn), 2)} copies with {wmax} workers where the pure-object model held "
-            f"{fmt(med(po), 2)}: {copies_than(pn, po, 'the objects model')}, by the rule.")
+            f"{fmt(med(po), 2)}: {copies_than(ppn, ppo, 'the objects model')}, by the method.")
     fo = v("py:gc_freeze", "model_copies")
     if fo and po:
-        title = ("gc.freeze() saved copies" if verdict(fo, po) == "slower" else
+        title = ("gc.freeze() saved copies"
+                 if verdict(p("py:gc_freeze", "model_copies"), ppo, "more", "fewer") == "fewer" else
                  "gc.freeze() saved no copies: it keeps the collector off the model, not the "
                  "reference counts")
         items.append(
             f"**{title}:** gc_freeze held {fmt(med(fo), 2)} copies with the pure-object model, "
-            f"global_fork {fmt(med(po), 2)} ({copies_than(fo, po, 'global_fork')}, by the rule); "
+            f"global_fork {fmt(med(po), 2)} ({copies_than(p('py:gc_freeze', 'model_copies'), ppo, 'global_fork')}, by the method); "
             "every look-up still writes reference counts into the objects it reads.")
     t1 = py_values(rows, "rows_per_s", "py:threads", 1)
     if t1 and v("py:threads"):
         items.append(
             f"**Threads under the GIL:** Python's thread pool classified {fmt(med(t1))} records/s "
             f"with 1 thread and {fmt(med(v('py:threads')))} with {wmax} "
-            f"({verdict(v('py:threads'), t1)} by the rule; only one thread runs Python at a time, "
+            f"({verdict(p('py:threads'), py_rounds(rows, 'rows_per_s', 'py:threads', 1))} by the method; only one thread runs Python at a time, "
             f"while another may read the input), where C threads reached "
             f"{fmt(med(v('threads')))}.")
     pt, gf = v("py:per_task_pickle"), v("py:global_fork")
@@ -219,6 +229,6 @@ def python_lessons(rows, idioms, wmax, out):
         items.append(
             f"**pool.map(obj.method, ...) ships obj with every task:** per_task_pickle classified "
             f"{fmt(med(pt))} records/s with {wmax} workers, global_fork {fmt(med(gf))} "
-            f"({verdict(pt, gf)} by the rule), because every chunk pickles, sends and unpickles "
+            f"({verdict(p('py:per_task_pickle'), p('py:global_fork'))} by the method), because every chunk pickles, sends and unpickles "
             "the whole model.")
     out.append("\n".join(f"{i + 1}. {t}" for i, t in enumerate(items)) + "\n")
