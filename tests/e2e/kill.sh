@@ -21,11 +21,11 @@ mkdir -p "$WORK"
 . "$(dirname "$0")/lib.sh"
 
 records=120000
-data="$WORK/input.csv"
+data="$WORK/input-$records.csv"
 [ -s "$data" ] || "$SHAREBENCH" gen --spec "$SPEC" --rows "$records" --seed 9 --quiet --output "$data"
 # The same records with a rejected one (three fields) after every 97th: every 64K range holds
 # some. A record ends at a line end where the quotes seen so far are even.
-bad="$WORK/input-rejected.csv"
+bad="$WORK/input-$records-rejected.csv"
 [ -s "$bad" ] || LC_ALL=C awk 'NR > 1 { q += gsub(/"/, "&"); if (q % 2 == 0 && ++r % 97 == 0) { print; print "bad" r ",x,fr"; next } } { print }' \
   "$data" >"$bad"
 run_sb run --spec "$SPEC" --input "$bad" --strategy serial --no-baseline
@@ -145,7 +145,7 @@ SHAREBENCH_TEST_POISON=100 run_sb run --spec "$SPEC" --input "$data" --strategy 
 expect_eq "poison exit" 1 "$rc"
 expect_eq "poison failed" 16 "$(summary_value failed)"
 expect_eq "poison accounted" 5000 "$(( $(summary_value rows) + $(summary_value rejected) + $(summary_value failed) ))"
-expect_contains "poison lines" "$err" "input.csv:102: failed: its chunk of 16 records killed 3 workers"
+expect_contains "poison lines" "$err" "input-$records.csv:102: failed: its chunk of 16 records killed 3 workers"
 
 # The same in the range feed: the range that holds it fails whole (the parent reads it for
 # the failed records' lines), every other range is classified, and --limit still holds.
@@ -156,6 +156,6 @@ for limit in 5000 101; do # id 100 is the 101st record
   failed=$(summary_value failed)
   [ "${failed:-0}" -ge 1 ] || fail "poison ranges, limit $limit: nothing failed"
   expect_eq "poison ranges, limit $limit: accounted" "$limit" "$(( $(summary_value rows) + $(summary_value rejected) + failed ))"
-  expect_contains "poison ranges, limit $limit: lines" "$err" "input.csv:102: failed: its range of bytes "
+  expect_contains "poison ranges, limit $limit: lines" "$err" "input-$records.csv:102: failed: its range of bytes "
 done
 finish
