@@ -13,7 +13,7 @@ do for [fmt in "pngcairo svg"] {
     set ylabel 'bytes per record (log scale)'
     plot data using (only('per_task_serialize','chunk')):'shipped_per_record' with linespoints lt 6 title 'per_task_serialize'
     set title 'throughput'
-    set ylabel 'records per second (log scale)'
+    set ylabel 'records per second, rows\_per\_s (log scale)'
     plot for [s in "per_task_serialize global_fork"] data using (only(s,'chunk')):'rows_med':'rows_min':'rows_max' \
          with yerrorlines lt lt_of(s) title s
     unset multiplot

@@ -10,7 +10,7 @@ do for [fmt in "pngcairo svg"] {
     else { set terminal svg noenhanced size 1400,620 font ',11'; set output out.'.svg' }
     set multiplot layout 1,2 title sprintf("Model size: what grows with it? (%d workers)", workers) font ',14'
     set title 'throughput'
-    set ylabel 'records per second (log scale)'
+    set ylabel 'records per second, rows\_per\_s (log scale)'
     set logscale y
     set key inside bottom left box opaque
     plot for [i=1:words(strategies)] data using (only(word(strategies,i),'model_mb')):'rows_med':'rows_min':'rows_max' \

@@ -3,7 +3,7 @@
 load 'plots/style.gp'
 set title "Throughput vs workers: how fast does each strategy classify?" font ',14'
 set xlabel 'workers (points shifted sideways slightly per strategy)'
-set ylabel 'records per second'
+set ylabel 'records per second (rows\_per\_s: from the workers'' start)'
 # Linear from 0: the strategies differ by tens of percent, which a log axis squeezes flat.
 set yrange [0:*]
 set format y '%.0s%c'

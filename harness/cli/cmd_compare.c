@@ -764,7 +764,8 @@ static void warn_noisy(const struct matrix *m)
                     "vary by %.0f%% (coefficient of variation), CPU steal up to %.1f%%: noisy, "
                     "do not trust its figures\n",
                     c->strategy->name, c->twin ? " twin " : "", &c->twin, run_feed_name(c->feed),
-                    c->workers, c->chunk, cv * 100, c->steal_max);
+                    c->strategy->kind == STRATEGY_IN_PROCESS ? 0 : c->workers,
+                    c->feed == RUN_FEED_RECORDS ? c->chunk : 0, cv * 100, c->steal_max);
     }
 }
 

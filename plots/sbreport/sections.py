@@ -25,7 +25,8 @@ def section_throughput(rows, res, figdir, plots, out):
             cells.append(cell(vals))
         body.append([s] + cells)
     out.append("## 1. Throughput vs workers\n")
-    out.append("Records per second, median (min-max) over the repeats; serial has no workers and "
+    out.append("Records per second (`rows_per_s`: records / the time from the workers' start to the "
+               "last result), median (min-max) over the rounds; serial has no workers and "
                "is the same in every column. Source: `compare.csv`.\n")
     out.append(table(["strategy"] + [f"{w} workers" for w in workers], body) + "\n")
     if plots:
@@ -87,7 +88,8 @@ def section_sizes(res, figdir, plots, out):
     if sizes and num(sizes[0]) < 1:
         note = (f" For the {fmt(num(sizes[0]), 2)} MB model, copies divide a few hundred kB of "
                 "run-to-run noise by a tiny size: read them as noise, not as costs.")
-    out.append(f"Records per second / model copies, median (min-max), {', '.join(workers)} workers. "
+    out.append(f"Records per second (`rows_per_s`) / model copies, median (min-max), "
+               f"{', '.join(workers)} workers. "
                f"Source: `sizes-*.csv`.{note}\n")
     out.append(table(["strategy"] + [f"{fmt(num(mb), 1)} MB model" for mb in sizes], body) + "\n")
     if plots:

@@ -140,8 +140,9 @@ def section_sitting(vrows, all_rows, out):
         for label, a, b in pairs:
             c = judge(a, b, True, name)
             DRAWN.pop()  # the floor's own comparisons are not verdicts of the report
+            apart = c.low > 1 or c.high < 1
             body.append([label, "records/s" if name == "speed" else "CPU per record",
-                         c.interval(3), c.outcome])
+                         c.interval(3), "yes: the twins drifted apart" if apart else "no"])
     out.append("### 0.1 The noise floor: A/A pairs\n")
     out.append(
         "Each pair is one configuration run twice per round; the ratio of twin a to twin b and "
@@ -149,7 +150,8 @@ def section_sitting(vrows, all_rows, out):
         f"sitting. The floor a verdict must beat: records/s ±{floor_of('speed') * 100:.1f} %, "
         f"CPU per record ±{floor_of('cpu') * 100:.1f} % (the widest end of these intervals, at "
         "least 1 %).\n")
-    out.append(table(["A/A pair", "measure", "a / b [99 % interval]", "outcome"], body) + "\n")
+    out.append(table(["A/A pair", "measure", "a / b [99 % interval]", "interval excludes 1"], body)
+               + "\n")
     out.append("### 0.2 The noise gauge\n")
     out.append(gauge_line(vrows + all_rows) + " Configurations whose records/s vary by 10 % or "
                "more (coefficient of variation) or that saw 5 % or more CPU steal are listed "
