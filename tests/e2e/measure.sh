@@ -182,5 +182,26 @@ for run in "${runs[@]}"; do
     -v f="$(v "$run" pss_file_mb)" -v s="$(v "$run" pss_shmem_mb)" -v p="$pss"
 done
 holds "per_worker_copy: workers build in their setup (ready_s > 0)" "r > 0" -v r="$(v pwc ready_s)"
+# 7. The three speeds and the noise gauge, in every run: stream_seconds leaves out the workers'
+# own setup (per_worker_copy's builds), e2e counts from the model build.
+for run in "${runs[@]}"; do
+  secs=$(v "$run" seconds) ready=$(v "$run" ready_s) start=$(v "$run" start_s) rows=$(v "$run" rows)
+  stream=$(v "$run" stream_seconds)
+  holds "$run: stream_seconds $stream = seconds - (ready_s - start_s)" \
+    "s - (x - (r > t ? r - t : 0)) < 2e-5 + x * 2e-5 && (x - (r > t ? r - t : 0)) - s < 2e-5 + x * 2e-5" \
+    -v s="$stream" -v x="$secs" -v r="$ready" -v t="$start"
+  holds "$run: stream_rows_per_s = rows / stream_seconds" \
+    "q - n / s < 1e-3 * q + 1 && n / s - q < 1e-3 * q + 1" -v q="$(v "$run" stream_rows_per_s)" \
+    -v n="$rows" -v s="$stream"
+  holds "$run: e2e_rows_per_s = rows / (build_s + prepare_s + start_s + seconds)" \
+    "q - n / (b + p + t + x) < 1e-3 * q + 1 && n / (b + p + t + x) - q < 1e-3 * q + 1" \
+    -v q="$(v "$run" e2e_rows_per_s)" -v n="$rows" -v b="$(v "$run" build_s)" \
+    -v p="$(v "$run" prepare_s)" -v t="$start" -v x="$secs"
+  holds "$run: steal_pct $(v "$run" steal_pct) within 0-100, load_avg_1m >= 0, nivcsw >= 0" \
+    "s >= 0 && s <= 100 && l >= 0 && a >= 0 && w >= 0" -v s="$(v "$run" steal_pct)" \
+    -v l="$(v "$run" load_avg_1m)" -v a="$(v "$run" nivcsw_parent)" -v w="$(v "$run" nivcsw_workers)"
+done
+holds "per_worker_copy: streaming alone is faster than from the workers' start" "s > r" \
+  -v s="$(v pwc stream_rows_per_s)" -v r="$(v pwc rows_per_s)"
 echo "${#runs[@]} runs; model_copies: none $(v k-none model_copies), private $(v k-private model_copies), shared $(v k-shared model_copies), cow $(v k-cow model_copies), all $(v k-all model_copies)"
 finish
