@@ -19,6 +19,7 @@
 
 extern "C" {
 #include "selfspawn.h"
+#include "summary.h"
 }
 
 namespace

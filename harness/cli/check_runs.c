@@ -3,8 +3,8 @@
 #include "check_runs.h"
 
 #include "image.h"
-#include "selfspawn.h"
 #include "spec.h"
+#include "summary.h"
 
 #include <errno.h>
 #include <math.h>

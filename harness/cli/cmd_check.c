@@ -22,7 +22,7 @@
 #include "check_runs.h"
 #include "cli.h"
 #include "interrupt.h"
-#include "selfspawn.h"
+#include "summary.h"
 
 #include <dirent.h>
 #include <getopt.h>

@@ -25,6 +25,7 @@
 #include "python_run.h"
 #include "run.h"
 #include "selfspawn.h"
+#include "summary.h"
 
 #include <errno.h>
 #include <fcntl.h>

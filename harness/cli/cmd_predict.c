@@ -16,7 +16,7 @@
 #include "check_child.h"
 #include "cli.h"
 #include "interrupt.h"
-#include "selfspawn.h"
+#include "summary.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -99,3 +99,24 @@ void summary_print(const struct summary *sm, FILE *out, bool json)
     }
     fputs(json ? "}\n" : "\n", out);
 }
+
+int summary_lookup(const char *text, const char *key, char *value, size_t cap)
+{
+    const char *line = text, *next;
+    while ((next = strchr(line, '\n')) != NULL && next[1] != '\0')
+        line = next + 1; /* the last non-empty line */
+    size_t klen = strlen(key);
+    for (const char *p = line; *p && *p != '\n';) {
+        const char *end = p + strcspn(p, " \n");
+        if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            size_t n = (size_t)(end - p) - klen - 1;
+            if (n >= cap)
+                n = cap - 1;
+            memcpy(value, p + klen + 1, n);
+            value[n] = '\0';
+            return 0;
+        }
+        p = *end == ' ' ? end + 1 : end;
+    }
+    return -1;
+}

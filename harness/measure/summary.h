@@ -33,4 +33,8 @@ void summary_str(struct summary *sm, const char *key, const char *v);
 /* Print as one line (key=value pairs, or a JSON object), then a newline. */
 void summary_print(const struct summary *sm, FILE *out, bool json);
 
+/* The value of key in the last "key=value ..." line of text (a run's output, summary last),
+ * copied into value; -1 if none. */
+int summary_lookup(const char *text, const char *key, char *value, size_t cap);
+
 #endif

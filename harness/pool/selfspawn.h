@@ -28,7 +28,4 @@ static inline int spawn_self(char *const argv[], char *out, size_t cap, const ch
     return spawn_capture(NULL, argv, out, cap, stderr_path, err);
 }
 
-/* The value of key in the last "key=value ..." line of text, copied into value; -1 if none. */
-int summary_lookup(const char *text, const char *key, char *value, size_t cap);
-
 #endif
