@@ -65,6 +65,10 @@ for n in "${exercises[@]}"; do
   fi
   cat "$WORK/starter-$n.out"
   grep -q '^FAIL' "$WORK/starter-$n.out" || fail "exercise $n: the starter has no FAIL line"
+  for who in answer starter; do # every rubric line was judged: the grader did not stop half-way
+    grep -q "^exercise $n: [0-9]* passed, [0-9]* failed, [0-9]* skipped$" "$WORK/$who-$n.out" ||
+      fail "exercise $n ($who): no closing count line"
+  done
   grep -qF "$(starter_says "$n")" "$WORK/starter-$n.out" ||
     fail "exercise $n: the starter's grade does not say '$(starter_says "$n")'"
 done
