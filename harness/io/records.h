@@ -1,4 +1,5 @@
-/* records.h - the workload's input records (docs/WORKLOAD.md sections 3, 5), read and checked.
+/* records.h - the workload's input records (docs/WORKLOAD.md sections 3, 5), read and checked
+ * into a `struct record` (record.h).
  *
  * A record reader opens a CSV file, checks its header (`id,user,country,amount,text`, exactly;
  * anything else refuses the file), then hands out one record at a time, or a rejection that
@@ -8,23 +9,14 @@
 #define SHAREBENCH_RECORDS_H
 
 #include "csv_stream.h"
+#include "record.h"
 #include "util.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RECORD_FIELDS       5
 #define RECORD_HEADER       "id,user,country,amount,text"
 #define FIELD_LIMIT_DEFAULT (1024 * 1024)
-
-enum record_field { FIELD_ID, FIELD_USER, FIELD_COUNTRY, FIELD_AMOUNT, FIELD_TEXT };
-
-/* One valid record. Field data is NUL-terminated and stays valid until the next read. */
-struct record {
-    int64_t id;
-    uint64_t line;
-    struct csv_field field[RECORD_FIELDS];
-};
 
 /* Why a record was not valid, and where it starts. */
 struct rejection {

@@ -8,7 +8,7 @@
 #ifndef SHAREBENCH_CLASSIFY_H
 #define SHAREBENCH_CLASSIFY_H
 
-#include "records.h"
+#include "record.h"
 #include "rules.h"
 #include "workload.h"
 

@@ -8,7 +8,7 @@
 #ifndef SHAREBENCH_RULES_H
 #define SHAREBENCH_RULES_H
 
-#include "records.h"
+#include "record.h"
 #include "spec.h"
 
 #include <regex.h>

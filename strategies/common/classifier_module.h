@@ -8,7 +8,7 @@
 #ifndef SHAREBENCH_CLASSIFIER_MODULE_H
 #define SHAREBENCH_CLASSIFIER_MODULE_H
 
-#include "records.h"
+#include "record.h"
 #include "spec.h"
 #include "util.h"
 #include "workload.h"
