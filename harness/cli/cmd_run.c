@@ -41,7 +41,7 @@ static void run_help(void)
            "  --spec FILE         model spec\n"
            "  --input FILE        records file; '-' for standard input\n"
            "  --strategy NAME     how workers reach the model (default serial; see 'list');\n"
-           "                      py:IDIOM[:objects|numpy] runs a Python idiom of\n"
+           "                      py:IDIOM[:objects|lists|numpy] runs a Python idiom of\n"
            "                      strategies/python (the harness samples its whole process\n"
            "                      group; the record feed; no --touch)\n"
            "  --workers N         worker processes or threads (default: online CPUs, %ld)\n"

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #define IDIOMS_MAX 32
+/* sbpy/models.py's representations; which of them an idiom takes, the program says. */
+#define MODEL_REPRESENTATIONS "objects,lists,numpy"
 
 #ifndef SHAREBENCH_PY_SCRIPT
 #define SHAREBENCH_PY_SCRIPT "strategies/python/sharebench_py.py"
@@ -179,8 +181,8 @@ const struct strategy *python_strategy_find(const char *name, struct error *err)
         error_set(err, "no strategy '%s' ('sharebench list' names them)", name);
         return NULL;
     }
-    if (model && strcmp(model + 1, "objects") != 0 && strcmp(model + 1, "numpy") != 0) {
-        error_set(err, "%s: the model representation is objects or numpy, not '%s'", name,
+    if (model && !listed(MODEL_REPRESENTATIONS, model + 1)) {
+        error_set(err, "%s: the model representation is objects, lists or numpy, not '%s'", name,
                   model + 1);
         return NULL;
     }
@@ -221,9 +223,12 @@ int python_list(FILE *out, struct error *err)
         const struct idiom_row *r = &idioms.rows[i];
         char name[64];
         snprintf(name, sizeof name, PYTHON_PREFIX "%s", r->name);
-        bool fork_only = strcmp(r->kind, "processes") == 0 && !listed(r->starts, "spawn");
-        fprintf(out, "%-20s %s%s (models: %s; mirrors %s)\n", name, r->summary,
-                fork_only ? " [fork only]" : "", r->models, r->counterpart);
+        bool processes = strcmp(r->kind, "processes") == 0;
+        const char *only = !processes || listed(r->starts, "spawn") ? ""
+                           : strcmp(r->starts, "fork") == 0         ? " [fork only]"
+                                                                    : " [forkserver only]";
+        fprintf(out, "%-20s %s%s (models: %s; mirrors %s)\n", name, r->summary, only, r->models,
+                r->counterpart);
     }
     return 0;
 }

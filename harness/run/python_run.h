@@ -35,8 +35,8 @@
 #define PYTHON_PREFIX "py:"
 
 /* The py: strategy called name: "py:IDIOM" (its own model representation) or
- * "py:IDIOM:MODEL" (objects or numpy). NULL with err saying why otherwise, also for a name
- * that is not py: at all ("no strategy 'NAME' ..."). */
+ * "py:IDIOM:MODEL" (objects, lists or numpy). NULL with err saying why otherwise, also for a
+ * name that is not py: at all ("no strategy 'NAME' ..."). */
 const struct strategy *python_strategy_find(const char *name, struct error *err);
 
 /* Is s one of the strategies python_strategy_find made? */

@@ -4,7 +4,7 @@
     sharebench_py.py run --spec FILE --input FILE --strategy NAME [--workers N] [--chunk C]
                          [--start fork|spawn|forkserver] [--model objects|numpy]
                          [--limit N] [--output FILE] [--field-limit SIZE]
-                         [--scratch-dir DIR] [--json] [--progress-fd FD]
+                         [--scratch-dir DIR] [--gc-collect N] [--json] [--progress-fd FD]
     sharebench_py.py list [--tsv]
 
 `run` prints, as its last line of standard output, the summary line of `sharebench run`
@@ -17,7 +17,9 @@ harness does. Exit status: 0 success, 1 the run failed, 2 bad usage or unusable 
 python_run.c): it reads `list --tsv` (one idiom per line: name, kind, start methods, model
 representations, C counterpart, why it needs fork, summary; tab-separated) and gives `run`
 --progress-fd, on which one byte is written per event: 'u' the workers are up, 'r' a result
-came back, 'd' every result is in (the workers may end from now on).
+came back, 'd' every result is in, or the run failed or was interrupted and the program stops
+it (the workers may end from now on). --gc-collect takes its
+default from $SHAREBENCH_PY_GC_COLLECT, which is how a `sharebench run` sets it.
 """
 import os
 import signal
@@ -30,14 +32,15 @@ def interrupted_at_start(signum, frame):
     sys.exit(128 + signum)
 
 
-signal.signal(signal.SIGTERM, interrupted_at_start)
-signal.signal(signal.SIGINT, interrupted_at_start)
+if __name__ == "__main__":  # not in a spawned worker, which imports this file as __mp_main__
+    signal.signal(signal.SIGTERM, interrupted_at_start)
+    signal.signal(signal.SIGINT, interrupted_at_start)
 
 import argparse  # noqa: E402  (after the handlers: an early signal must not print a traceback)
 
 from sbpy import idioms  # noqa: E402
 from sbpy.records import FIELD_LIMIT_DEFAULT, InputError  # noqa: E402
-from sbpy.pool import Progress  # noqa: E402
+from sbpy.pool import GC_COLLECT_VAR, Progress  # noqa: E402
 from sbpy.run import Interrupted, Run, UsageError, format_summary  # noqa: E402
 from sbpy.spec import SpecError  # noqa: E402
 
@@ -87,13 +90,17 @@ def run_parser():
     p.add_argument("--chunk", type=count(1, CHUNK_MAX), default=256, help="records per task (default 256)")
     p.add_argument("--start", choices=STARTS, default="fork",
                    help="multiprocessing start method (default fork); idioms that need fork refuse the others")
-    p.add_argument("--model", choices=("objects", "numpy"),
+    p.add_argument("--model", choices=("objects", "lists", "numpy"),
                    help="model representation (default: the idiom's own; see 'list')")
     p.add_argument("--limit", type=count(1, 2**64 - 1), default=0, help="process only the first N records")
     p.add_argument("--output", help="also write every result line (id,class,score) to FILE")
     p.add_argument("--field-limit", type=size, default=FIELD_LIMIT_DEFAULT,
                    help="reject records with a field over SIZE bytes (default 1M)")
     p.add_argument("--scratch-dir", help="where memmap writes its file (default $TMPDIR, else /tmp)")
+    p.add_argument("--gc-collect", type=count(0, 1 << 20),
+                   default=os.environ.get(GC_COLLECT_VAR) or "0", metavar="N",
+                   help="each worker process runs a full gc.collect() after every N-th chunk "
+                   "it classifies (default $%s, else 0: never)" % GC_COLLECT_VAR)
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--progress-fd", type=count(0, 1 << 20), help="write a byte per event to FD "
                    "(u: workers up, r: a result, d: all results in), for the harness")
@@ -125,6 +132,7 @@ def cmd_run(argv):
     if idiom is None:
         Parser(prog="sharebench_py.py run").error(
             "no strategy '%s' ('sharebench_py.py list' names them)" % a.strategy)
+    os.environ[GC_COLLECT_VAR] = str(a.gc_collect)  # how the workers learn it (sbpy/pool.py)
     run = Run(idiom, a.spec, a.input, a.workers, a.chunk, a.start, a.model, a.limit, a.output,
               a.field_limit, a.scratch_dir, Progress(a.progress_fd))
     signal.signal(signal.SIGTERM, raise_interrupted)

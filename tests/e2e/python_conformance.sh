@@ -4,9 +4,10 @@
 # generated 100,000-record file, with 1, 2 and 4 workers, the same rows, rejected and checksum
 # as the C serial run and the very rejection lines it prints, and every key of a C summary.
 # On the conformance cases an idiom that can starts its workers by fork with 1 worker, by
-# spawn with 2 and by forkserver with 4 (the 100,000 records: by fork, or none and thread).
+# spawn with 2 and by forkserver with 4 (the 100,000 records: by fork, or none and thread);
+# one that needs the forkserver always by forkserver. IDIOM:MODEL runs that representation.
 # Exit 77 (skipped) without python3-numpy.
-# usage: python_conformance.sh SHAREBENCH CONFORMANCE_DIR WORK IDIOM...
+# usage: python_conformance.sh SHAREBENCH CONFORMANCE_DIR WORK IDIOM[:MODEL]...
 set -eu
 SHAREBENCH=$1 DIR=$2 WORK=$3
 shift 3
@@ -29,10 +30,14 @@ rejections() { grep -E ': rejected: |more rejected' "$WORK/err" || true; }
 # The keys of a C run's summary, in order, then model and python.
 c_keys() { tail -n 1 "$WORK/out" | tr ' ' '\n' | sed 's/=.*//'; }
 
-# The start methods the idiom takes, from `sharebench list` ("[fork only]" or not).
+# The start methods the idiom takes, from `sharebench list` ("[fork only]", "[forkserver
+# only]" or neither).
 listing=$("$SHAREBENCH" list)
-start_for() { # idiom workers
-  case "$listing" in *"py:$1 "*"[fork only]"*) echo fork; return ;; esac
+start_for() { # idiom[:model] workers records
+  local line
+  line=$(grep "^py:${1%%:*} " <<<"$listing")
+  case "$line" in *"[fork only]"*) echo fork; return ;; *"[forkserver only]"*) echo forkserver; return ;; esac
+  [ "$3" != "$generated" ] || { echo fork; return; }
   case "$2" in 1) echo fork ;; 2) echo spawn ;; *) echo forkserver ;; esac
 }
 
@@ -49,8 +54,7 @@ model
 python"
   for idiom in "$@"; do
     for workers in 1 2 4; do
-      start=fork
-      [ "$records" = "$generated" ] || start=$(start_for "$idiom" "$workers")
+      start=$(start_for "$idiom" "$workers" "$records")
       extra=()
       # The large file: no memory sampling (not what is checked here), and per_task_pickle
       # ships the whole model with every task: few, large ones.
@@ -71,5 +75,16 @@ python"
     done
   done
 done <<<"$cases"
+# Under forkserver, global_fork's workers find no model: through the harness the run stops
+# with the program's reason (exit 1), not as a run whose worker was lost.
+case " $* " in *" global_fork "*)
+  for i in 1 2 3; do
+    run_sb run --spec "$DIR/spec-small.csv" --input "$DIR/records-small.csv" --no-baseline \
+      --strategy py:global_fork --start forkserver --workers 2
+    expect_eq "py:global_fork forkserver exit ($i)" 1 "$rc"
+    expect_contains "py:global_fork forkserver reason ($i)" "$err" "MODEL is None in this worker"
+    expect_eq "py:global_fork forkserver no worker lost ($i)" "" "$(grep "ended before the run was done" <<<"$err" || true)"
+  done ;;
+esac
 echo "$runs runs"
 finish

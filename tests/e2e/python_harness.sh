@@ -39,7 +39,7 @@ refused() { # message args...
   case "$err" in *"no baseline"*) fail "$*: a baseline was measured before the refusal" ;; esac
 }
 refused "no strategy 'py:nosuch'" --strategy py:nosuch
-refused "objects or numpy, not 'pickles'" --strategy py:global_fork:pickles
+refused "objects, lists or numpy, not 'pickles'" --strategy py:global_fork:pickles
 refused "--touch imitates in C" --strategy py:global_fork --touch
 refused "--feed ranges is for C strategies" --strategy py:global_fork --feed ranges
 refused "--start forkserver is a Python start method" --strategy global_fork --start forkserver

@@ -2,12 +2,14 @@
 """Every Python idiom (strategies/python) gives the C harness's exact figures.
 
 For each idiom, each start method it supports, and 1, 2 and 4 workers, on both conformance
-cases and on a generated 100,000-record file: the same rows, rejected and checksum as
-`sharebench run` (serial, in C), and the same rejection lines on stderr, byte for byte. Then
-the malformed inputs of datasets/malformed and broken specs: the same exit status, stdout
-and stderr as C. Then refusals: an idiom that needs fork refuses spawn and forkserver, a flat
-idiom refuses the objects model, both with exit 2 before building anything. Then --output
-and --limit against C.
+cases and on a generated 100,000-record file (there also the lists model, and workers that run
+gc.collect() every few chunks): the same rows, rejected and checksum as `sharebench run`
+(serial, in C), and the same rejection lines on stderr, byte for byte. Then the malformed
+inputs of datasets/malformed and broken specs: the same exit status, stdout and stderr as C.
+Then refusals: an idiom that needs fork refuses spawn, one that needs the forkserver refuses
+fork and spawn, a flat idiom refuses the objects model, all with exit 2 before building
+anything; and a global idiom run with forkserver starts its workers, which find no model:
+exit 1, saying why. Then --output and --limit against C.
 
 usage: check_idioms.py SHAREBENCH SHAREBENCH_PY CONFORMANCE_DIR MALFORMED_DIR WORK
   ONLY=section,...  run only some sections (conformance generated malformed spec literal refusal output)
@@ -41,8 +43,9 @@ def check(what, ok, detail=""):
         print("FAIL: %s %s" % (what, detail), file=sys.stderr)
 
 
-def run(argv, timeout=300):
-    p = subprocess.run(argv, capture_output=True, timeout=timeout)
+def run(argv, timeout=300, env=None):
+    p = subprocess.run(argv, capture_output=True, timeout=timeout,
+                       env=dict(os.environ, **env) if env else None)
     return p.returncode, p.stdout.decode("latin-1"), p.stderr.decode("latin-1")
 
 
@@ -86,10 +89,11 @@ def matrix(idiom_list, workers_list):
 
 
 def compare_runs(label, reference, jobs):
-    """Run every (what, argv) of jobs JOBS at a time; each must match reference exactly."""
+    """Run every (what, argv[, timeout, env]) of jobs JOBS at a time; each must match
+    reference exactly."""
     want_rc, want_out, want_err = reference
     with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
-        results = pool.map(lambda job: (job[0], run(job[1])), jobs)
+        results = pool.map(lambda job: (job[0], run(*job[1:])), jobs)
         for what, (rc, out, err) in results:
             what = "%s %s" % (label, what)
             check(what + " exit", rc == want_rc, "%d != %d: %s" % (rc, want_rc, err[-300:]))
@@ -140,13 +144,24 @@ def generated(idiom_list):
     combos += [("global_fork", "fork", 1), ("global_fork", "fork", 4),
                ("shared_memory", "fork", 1), ("shared_memory", "spawn", 4),
                ("sharedctypes", "spawn", 2), ("memmap", "forkserver", 2),
-               ("initializer", "spawn", 1), ("per_task_pickle", "forkserver", 2)]
+               ("initializer", "spawn", 1), ("per_task_pickle", "forkserver", 2),
+               ("flat_pickle", "spawn", 4), ("forkserver_freeze", "forkserver", 4)]
     jobs = []
     for name, start, workers in combos:
         chunk = ["--chunk", "5000"] if name == "per_task_pickle" else []  # ships the model per chunk
         jobs.append(("%s %s workers=%d" % (name, start, workers),
                      py_args(name, start, workers, spec, records, *chunk)))
     jobs.append(("global_fork numpy model", py_args("global_fork", "fork", 2, spec, records, "--model", "numpy")))
+    # The lists model, and workers collecting every 3rd chunk (--gc-collect, or the variable
+    # through which `sharebench run` sets it): a collection must change no result.
+    for name, start in (("global_fork", "fork"), ("gc_freeze", "fork"),
+                        ("forkserver_preload", "forkserver"), ("forkserver_freeze", "forkserver")):
+        jobs.append(("%s lists model" % name, py_args(name, start, 2, spec, records, "--model", "lists")))
+        jobs.append(("%s lists model, gc.collect" % name,
+                     py_args(name, start, 2, spec, records, "--model", "lists", "--chunk", "64"),
+                     300, {"SHAREBENCH_PY_GC_COLLECT": "3"}))
+    jobs.append(("gc_freeze objects, --gc-collect 1",
+                 py_args("gc_freeze", "fork", 4, spec, records, "--gc-collect", "1")))
     compare_runs("gen-100000", reference, jobs)
     print("generated 100000 records: %d runs" % len(jobs))
 
@@ -243,10 +258,15 @@ def refusals(idiom_list):
     cases = []
     for name in ("global_fork", "gc_freeze", "module_state", "registry"):  # their model is inherited
         check("%s listed as fork only" % name, dict(idiom_list).get(name) == ["fork"])
-        for start in ("spawn", "forkserver"):
+        for start in ("spawn", "forkserver")[:1 if name in ("global_fork", "gc_freeze") else 2]:
+            cases.append((name, ["--start", start], "cannot work with --start %s" % start))
+    for name in ("forkserver_preload", "forkserver_freeze"):  # their model is the server's
+        check("%s listed as forkserver only" % name, dict(idiom_list).get(name) == ["forkserver"])
+        for start in ("fork", "spawn"):
             cases.append((name, ["--start", start], "cannot work with --start %s" % start))
     for name in ("sharedctypes", "shared_memory", "memmap"):
         cases.append((name, ["--model", "objects"], "cannot use --model objects"))
+    cases.append(("flat_pickle", ["--model", "numpy"], "cannot use --model numpy"))
     cases.append(("no_such_idiom", [], "no strategy 'no_such_idiom'"))
     cases.append(("serial", ["--workers", "0"], "--workers"))
     for name, extra, reason in cases:
@@ -257,7 +277,17 @@ def refusals(idiom_list):
         check(what + " stdout", out == "", out)
         check(what + " reason", reason in err, err)
         check(what + " before building", time.monotonic() - t0 < 5)
-    print("refusals: %d" % len(cases))
+    # Run with forkserver, the global idioms' workers find the global empty: the run starts
+    # them, each says so, and the run stops (exit 1) with the reason, on either model.
+    for name, model in (("global_fork", "objects"), ("gc_freeze", "lists")):
+        rc, out, err = py_run("--strategy", name, "--spec", spec, "--input", records,
+                              "--start", "forkserver", "--model", model, "--workers", "2")
+        what = "forkserver %s %s" % (name, model)
+        check(what + " exit", rc == 1, "got %d" % rc)
+        check(what + " stdout", out == "", out)
+        check(what + " reason", "sbpy.idioms.%s.MODEL is None in this worker" % name in err
+              and "forked from the forkserver" in err, err)
+    print("refusals: %d, and forkserver runs of the global idioms" % len(cases))
 
 
 def output_and_limit():
@@ -284,7 +314,7 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     t0 = time.monotonic()
     idiom_list = idioms()
-    check("eleven idioms listed", len(idiom_list) == 11, idiom_list)
+    check("fourteen idioms listed", len(idiom_list) == 14, idiom_list)
     sections = {"conformance": lambda: conformance(idiom_list),
                 "generated": lambda: generated(idiom_list),
                 "malformed": malformed, "spec": spec_errors, "literal": literal,

@@ -12,7 +12,7 @@ _model = None  # private to this module; set by init()
 
 
 def init(spec, kind):
-    """Build this process's model from the spec ("objects" or "numpy" representation)."""
+    """Build this process's model from the spec ("objects", "lists" or "numpy" representation)."""
     global _model
     _model = build_model(spec, kind)
 

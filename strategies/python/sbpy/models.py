@@ -1,10 +1,17 @@
-"""The classifier in three shapes, all giving the same results (docs/WORKLOAD.md section 4).
+"""The classifier in four shapes, all giving the same results (docs/WORKLOAD.md section 4).
 
 - ObjectModel ("objects"): a dict token -> tuple of K floats. The natural Python form and
   the pointer-rich one: 200,000 tokens are about 3.4 million objects (a str, a tuple and 16
   floats each). Every look-up increments and decrements reference counts inside those
   objects, so a forked worker that merely reads the model writes to its pages, and
   copy-on-write copies them, one 4 KiB page at a time, until each worker holds its own copy.
+  The cyclic collector does not track these tuples (a tuple of floats cannot be part of a
+  cycle: CPython untracks it at the first collection that sees it), so the collector leaves
+  them alone and gc.freeze() has little to save here.
+- ListModel ("lists"): the same dict, with a list of K floats per token. Lists are tracked
+  by the collector for their whole life: a full collection in a worker writes into the
+  header of each of the 200,000 lists, the model a Python programmer writes as often as the
+  tuple one (rows of a table, JSON loaded from disk), and the one where gc.freeze() matters.
 - NumpyModel ("numpy"): a dict token -> row number, and one (V, K) float64 matrix. The dict
   still holds V small objects, but the weights, most of the bytes, are one block that no
   reference count touches: reading a row writes nothing into it.
@@ -56,6 +63,7 @@ class ObjectModel:
     """dict token -> tuple of K floats; classify is plain Python."""
 
     kind = "objects"
+    entry = tuple  # what one token's K weights are stored as
 
     def __init__(self, spec):
         self.rules = RuleSet(spec.rules)
@@ -63,24 +71,40 @@ class ObjectModel:
         self.weights = {}
         for first, rows in weight_blocks(spec.seed, spec.vocab, spec.classes):
             words = spellings(first, len(rows))
-            self.weights.update(zip(words, map(tuple, rows.tolist())))
+            self.weights.update(zip(words, map(self.entry, rows.tolist())))
+
+    def lookup(self, pieces):
+        """The weights of each piece that is a token, in text order. An empty or unknown
+        piece is simply not in the dict."""
+        return [w for w in map(self.weights.get, pieces) if w is not None]
 
     def classify(self, user, text):
         ruled = self.rules.match(user, text)
         if ruled is not None:
             return ruled, 0.0
-        # An empty or unknown piece is simply not in the dict.
-        found = [w for w in map(self.weights.get, text.split(" ")) if w is not None]
-        scores = self.priors
-        if found:  # class k: its prior, then its weights in text order (reduce adds left to right)
-            scores = [reduce(add, column, p) for p, column in zip(scores, zip(*found))]
-        best = max(scores)
-        return scores.index(best), best  # index(): the smallest class with the largest score
+        return best_class(self.priors, self.lookup(text.split(" ")))
 
     def classify_chunk(self, chunk):
         want_lines, records = chunk
         lines = [result_line(rid, *self.classify(user, text)) for rid, user, text in records]
         return tally(lines, want_lines)
+
+
+class ListModel(ObjectModel):
+    """dict token -> list of K floats: ObjectModel with objects the collector tracks."""
+
+    kind = "lists"
+    entry = list
+
+
+def best_class(prior, found):
+    """(class, score) of a record whose tokens have the weights found, in text order: class
+    k scores its prior, then its weights added left to right (reduce), as the contract says."""
+    scores = prior
+    if found:
+        scores = [reduce(add, column, p) for p, column in zip(scores, zip(*found))]
+    best = max(scores)
+    return scores.index(best), best  # index(): the smallest class with the largest score
 
 
 # ---- numpy: one chunk scored at once --------------------------------------------------------
@@ -194,24 +218,30 @@ class FlatModel(_ChunkScorer):
             target["weights"][position[first:first + len(rows)]] = rows
 
     def token_rows(self, records, ruled):
-        owners, pieces = [], []
-        for r, (_, _, text) in enumerate(records):
-            if ruled[r] is None:
-                for piece in text.split(" "):
-                    if 0 < len(piece) <= TOKEN_MAX_LEN:  # longer pieces spell no token
-                        owners.append(r)
-                        pieces.append(piece)
-        if not pieces:
-            return [], []
-        wanted = piece_keys(pieces)
-        found = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
-        known = self.keys[found] == wanted
-        return np.asarray(owners)[known], found[known]
+        return find_tokens(self.keys, records, ruled)
 
 
-MODELS = {"objects": ObjectModel, "numpy": NumpyModel}
+def find_tokens(keys, records, ruled):
+    """The tokens of the records no rule classified, by binary search over sorted keys:
+    (owners, rows), token j in text order of record owners[j] being row rows[j]."""
+    owners, pieces = [], []
+    for r, (_, _, text) in enumerate(records):
+        if ruled[r] is None:
+            for piece in text.split(" "):
+                if 0 < len(piece) <= TOKEN_MAX_LEN:  # longer pieces spell no token
+                    owners.append(r)
+                    pieces.append(piece)
+    if not pieces:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    wanted = piece_keys(pieces)
+    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    known = keys[found] == wanted
+    return np.asarray(owners)[known], found[known]
+
+
+MODELS = {"objects": ObjectModel, "lists": ListModel, "numpy": NumpyModel}
 
 
 def build_model(spec, kind):
-    """A model of the given representation ("objects" or "numpy") built from the spec."""
+    """A model of the given representation ("objects", "lists" or "numpy") built from the spec."""
     return MODELS[kind](spec)

@@ -8,6 +8,7 @@ the same for all idioms, so comparing two idioms compares how they share, not ho
 or send records (as harness/pool/pool.c does for the C strategies).
 """
 import functools
+import gc
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -53,11 +54,14 @@ class ModelSource:
 
     def build(self, make=None, nbytes=None):
         """Run make() (default: build the model of the asked representation), timed. The
-        model's size is nbytes when it is a block of known size (a flat model); otherwise
-        the growth of resident memory meanwhile: what the model costs in this Python."""
+        model's size is nbytes when it is a block of known size (a flat model; a function
+        of what make() returned when the size is known only then); otherwise the growth of
+        resident memory meanwhile: what the model costs in this Python."""
         before, t0 = resident_bytes(), time.monotonic()
         model = make() if make else build_model(self.spec, self.kind)
         self.build_seconds += time.monotonic() - t0
+        if callable(nbytes):
+            nbytes = nbytes(model)
         grown = resident_bytes() - before if nbytes is None else nbytes
         self.model_bytes = max(self.model_bytes, grown)
         return model
@@ -65,7 +69,8 @@ class ModelSource:
 
 class Progress:
     """Events for whoever watches the run (the C harness's timeout): one byte each on a
-    descriptor, or nothing without one. 'u' workers up, 'r' a result, 'd' all results in."""
+    descriptor, or nothing without one. 'u' workers up, 'r' a result, 'd' all results in or
+    the run stopped by this program (the workers may end from now on)."""
 
     def __init__(self, fd=None):
         self.fd = fd
@@ -79,6 +84,9 @@ class Progress:
 
 
 _setup_error = None  # why this worker's initializer failed, if it did
+GC_COLLECT_VAR = "SHAREBENCH_PY_GC_COLLECT"  # sharebench_py.py run --gc-collect N, for workers
+_collect_every = 0  # this worker runs gc.collect() after every N-th chunk (0: never)
+_chunks_done = 0
 
 
 def _worker_start(ready, initializer, initargs):
@@ -87,7 +95,7 @@ def _worker_start(ready, initializer, initargs):
 
     An initializer that raises would make Pool start a new worker, which raises again, for
     ever; so its error is kept instead, and every task this worker takes reports it."""
-    global _setup_error
+    global _setup_error, _collect_every
     # The parent alone decides how a run ends (as in the C pool): a worker process ignores
     # SIGINT (a terminal sends it to the whole process group) and dies at once of SIGTERM,
     # which is how Pool.terminate() stops it. A forked worker would otherwise inherit the
@@ -96,20 +104,47 @@ def _worker_start(ready, initializer, initargs):
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    before = resident_bytes()
+    # The environment reaches a worker under every start method (spawn, the forkserver).
+    _collect_every = int(os.environ.get(GC_COLLECT_VAR) or 0)
+    before, found = resident_bytes(), None
     try:
         if initializer:
-            initializer(*initargs)
+            found = initializer(*initargs)
     except Exception as e:
         _setup_error = "worker setup failed: %s: %s" % (type(e).__name__, e)
-    ready.put((os.getpid(), time.monotonic(), resident_bytes() - before))
+    # What the setup added to this worker, or the size of the model it found built by
+    # another process, which an initializer that checks it returns (forkserver_preload).
+    grown = resident_bytes() - before
+    ready.put((os.getpid(), time.monotonic(), max(grown, found) if found else grown))
+
+
+def require_inherited(model, where):
+    """A worker's check that the model global the parent set before the pool is here. A
+    worker forked from the forkserver has the global as its module defines it, None: the
+    server is a process started clean, which imports only the modules multiprocessing's
+    set_forkserver_preload names and never ran the parent's code that built the model."""
+    if model is None:
+        raise RuntimeError(
+            "the model global %s is None in this worker (pid %d): it was forked from the "
+            "forkserver, a process started clean that never ran the parent's code that built "
+            "the model; build it at import of a module preloaded into the server "
+            "(py:forkserver_preload) or put it in shared memory (py:shared_memory)"
+            % (where, os.getpid()))
 
 
 def guarded(work, chunk):
-    """work(chunk), unless this worker could not set up: then the reason, as an error."""
+    """work(chunk), unless this worker could not set up: then the reason, as an error. With
+    --gc-collect N, a full collection after every N-th chunk: what the collector does on its
+    own in a long-running worker that allocates, at a moment the run chooses, so that its
+    writes into the model's objects show in the memory it measures."""
+    global _chunks_done
     if _setup_error:
         raise RuntimeError(_setup_error)
-    return work(chunk)
+    result = work(chunk)
+    _chunks_done += 1
+    if _collect_every and _chunks_done % _collect_every == 0:
+        gc.collect()
+    return result
 
 
 # ---- in the parent ----------------------------------------------------------------------------
@@ -222,6 +257,10 @@ def stream(kind, start, workers, plan, chunks, totals, stats, progress=Progress(
         progress(b"d")
         pool.close()
     except BaseException:
+        # The run is over, failed or interrupted: its workers may end now, and whoever
+        # watches must not take their ending for a worker lost (it would stop the program
+        # before it says why).
+        progress(b"d")
         gate.stop()
         pool.terminate()
         raise

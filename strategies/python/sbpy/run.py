@@ -36,7 +36,9 @@ class Interrupted(Exception):
 
 def refusal(idiom, start, model, table):
     """Why idiom cannot run with this start method or model representation, or None."""
-    if idiom.KIND == "processes" and start not in idiom.STARTS:
+    if idiom.KIND == "processes" and start not in idiom.STARTS + getattr(idiom, "SHOWN_FAILING", ()):
+        if not hasattr(idiom, "FORK_ONLY"):  # the idiom needs another start method: it says why
+            return "py:%s cannot work with --start %s: %s" % (idiom.NAME, start, idiom.START_ONLY)
         able = ", ".join(i.NAME for i in table if start in i.STARTS)
         return ("py:%s cannot work with --start %s: %s, in the parent's memory, which only fork "
                 "copies into a worker; %s, so it would find no model. Idioms that work with "

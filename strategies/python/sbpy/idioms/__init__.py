@@ -4,13 +4,17 @@ Each module defines NAME, SUMMARY, KIND ("serial", "processes" or "threads"), ST
 start methods it can work with; empty when it starts no processes), MODELS (the
 representations it can use; the first is its default), C_COUNTERPART, and prepare(source)
 returning a sbpy.pool.Plan. A module that needs fork says why in FORK_ONLY; one whose model
-must be flat says why in FLAT_ONLY. Nothing outside this table tests an idiom's name.
+must be flat says why in FLAT_ONLY. SHOWN_FAILING names start methods it is let run with
+although its workers get no model, to show what CPython gives them (the run stops, exit 1,
+saying why). Nothing outside this table tests an idiom's name.
 """
-from . import (gc_freeze, global_fork, initializer, memmap, module_state, per_task_pickle,
-               registry, serial, shared_memory, sharedctypes, threads)
+from . import (flat_pickle, forkserver_freeze, forkserver_preload, gc_freeze, global_fork,
+               initializer, memmap, module_state, per_task_pickle, registry, serial,
+               shared_memory, sharedctypes, threads)
 
-TABLE = (serial, global_fork, gc_freeze, module_state, registry, sharedctypes, shared_memory,
-         memmap, initializer, per_task_pickle, threads)
+TABLE = (serial, global_fork, gc_freeze, forkserver_preload, forkserver_freeze, module_state,
+         registry, sharedctypes, shared_memory, memmap, flat_pickle, initializer,
+         per_task_pickle, threads)
 
 
 def find(name):

@@ -5,7 +5,9 @@ What it does: what global_fork does, in the order the gc.freeze() documentation 
   in the middle of it, leaving holes that later allocations would fill, dirtying its pages),
   gc.freeze() right before the Pool forks (every object alive, the model included, moves to
   a permanent generation that no collection ever visits), and gc.enable() first thing in
-  each worker.
+  each worker. Like global_fork, it is let run with --start forkserver to show that the
+  workers find no model there (exit 1, saying why); py:forkserver_freeze is its forkserver
+  form.
 What it costs: nothing more than global_fork. What it saves: the collector's writes into the
   headers of the model's objects (a full collection visits every tracked object: in a worker,
   copying every page of the model; in any process, time proportional to the model's object
@@ -17,19 +19,21 @@ When to use it: whenever a fork Pool shares a model of many Python objects: two 
   copying was the collector's and how much the reference counts'.
 C counterpart: strategies/global_fork.c (C has no collector; --touch imitates only the
   reference counts).
-Model: either; default "objects" (a numpy array is one object: nothing for the collector to
-  visit).
+Model: any; default "objects". The collector untracks tuples of floats, so with "objects"
+  it has little to visit; "lists" are tracked: the model where the freeze can save copies
+  (a numpy array is one object: nothing to visit).
 """
 import gc
 
-from ..pool import Plan
+from ..pool import Plan, require_inherited
 
 NAME = "gc_freeze"
 SUMMARY = "global_fork with gc.disable() before the build and gc.freeze() before the fork"
 KIND = "processes"
 STARTS = ("fork",)
 FORK_ONLY = "its workers read the model through a module global the parent set before fork"
-MODELS = ("objects", "numpy")
+SHOWN_FAILING = ("forkserver",)
+MODELS = ("objects", "lists", "numpy")
 C_COUNTERPART = "global_fork"
 
 MODEL = None  # the global, as in global_fork. On purpose.
@@ -37,6 +41,11 @@ MODEL = None  # the global, as in global_fork. On purpose.
 
 def classify_chunk(chunk):
     return MODEL.classify_chunk(chunk)
+
+
+def start_worker():
+    gc.enable()
+    require_inherited(MODEL, __name__ + ".MODEL")
 
 
 def _thaw():
@@ -51,4 +60,4 @@ def prepare(source):
     gc.disable()  # early: no collection may leave freed holes among the model's objects
     MODEL = source.build()
     gc.freeze()  # right before the fork: all of it to the permanent generation
-    return Plan(work=classify_chunk, initializer=gc.enable, teardown=_thaw)
+    return Plan(work=classify_chunk, initializer=start_worker, teardown=_thaw)

@@ -18,7 +18,7 @@ NAME = "initializer"
 SUMMARY = "each worker builds its own model at start: Pool(initializer=build, initargs=(spec,))"
 KIND = "processes"
 STARTS = ("fork", "spawn", "forkserver")
-MODELS = ("objects", "numpy")
+MODELS = ("objects", "lists", "numpy")
 C_COUNTERPART = "per_worker_copy"
 
 _model = None  # this worker's own copy

@@ -23,7 +23,7 @@ SUMMARY = "the model hidden in a module behind init(spec)/classify(chunk), found
 KIND = "processes"
 STARTS = ("fork",)
 FORK_ONLY = "the classifier module's private state was built by init(spec) in the parent"
-MODELS = ("objects", "numpy")
+MODELS = ("objects", "lists", "numpy")
 C_COUNTERPART = "module_state"
 MODULE_NAME = "sbpy.bayes"
 

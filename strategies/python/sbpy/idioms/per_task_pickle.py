@@ -21,7 +21,7 @@ NAME = "per_task_pickle"
 SUMMARY = "every task carries the whole model: a bound method is pickled with its instance"
 KIND = "processes"
 STARTS = ("fork", "spawn", "forkserver")
-MODELS = ("objects", "numpy")
+MODELS = ("objects", "lists", "numpy")
 C_COUNTERPART = "per_task_serialize"
 
 

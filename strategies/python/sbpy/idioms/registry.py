@@ -28,7 +28,7 @@ SUMMARY = "tasks carry a 16-byte UUID handle (__getstate__), resolved in the inh
 KIND = "processes"
 STARTS = ("fork",)
 FORK_ONLY = "the registry of models and their UUID handles was filled by the parent before fork"
-MODELS = ("objects", "numpy")
+MODELS = ("objects", "lists", "numpy")
 C_COUNTERPART = "registry"
 
 _REGISTRY = weakref.WeakValueDictionary()  # UUID -> model; filled by the parent before fork

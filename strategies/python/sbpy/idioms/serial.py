@@ -16,7 +16,7 @@ NAME = "serial"
 SUMMARY = "no workers: the parent classifies every record (the reference checksum)"
 KIND = "serial"
 STARTS = ()
-MODELS = ("objects", "numpy")
+MODELS = ("objects", "lists", "numpy")
 C_COUNTERPART = "serial"
 
 

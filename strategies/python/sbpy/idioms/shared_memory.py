@@ -29,26 +29,34 @@ MODELS = ("numpy",)
 FLAT_ONLY = "its model is a flat block of bytes in shared memory, which cannot hold Python objects"
 C_COUNTERPART = "shared_arrays"
 
-_block = None  # this worker's attachment: the views below are valid while it is open
-_model = None
+class Attachment:
+    """A worker's attachment to a block, by name, and the model viewing it: the views are
+    valid while the block is open, and must be dropped before it closes (a block with views
+    still exported cannot close)."""
+
+    def __init__(self):
+        self.block = self.model = None
+
+    def attach(self, name, view):
+        """Attach the block called name; the model is view(its buffer)."""
+        self.block = shared_memory.SharedMemory(name=name)
+        self.model = view(self.block.buf)
+        atexit.register(self.detach)  # a spawned worker exits through the interpreter's shutdown
+
+    def detach(self):
+        self.model = None
+        self.block.close()
+
+
+_here = Attachment()  # this worker's
 
 
 def attach(spec, name):
-    global _block, _model
-    _block = shared_memory.SharedMemory(name=name)
-    _model = FlatModel(spec, _block.buf)
-    atexit.register(_detach)  # a spawned worker exits through the interpreter's shutdown
-
-
-def _detach():
-    """Drop the numpy views before closing: a block with views still exported cannot close."""
-    global _model
-    _model = None
-    _block.close()
+    _here.attach(name, lambda buffer: FlatModel(spec, buffer))
 
 
 def classify_chunk(chunk):
-    return _model.classify_chunk(chunk)
+    return _here.model.classify_chunk(chunk)
 
 
 def prepare(source):
@@ -59,12 +67,13 @@ def prepare(source):
         # fill's frames, kept by the traceback, hold views of the block: a block with views
         # cannot close (an interrupted build would end in BufferError, the block left behind).
         traceback.clear_frames(e.__traceback__)
-        _release(block)
+        release(block)
         raise
     return Plan(work=classify_chunk, initializer=attach, initargs=(source.spec, block.name),
-                teardown=lambda: _release(block))
+                teardown=lambda: release(block))
 
 
-def _release(block):
+def release(block):
+    """In the parent: the block closed and removed (workers still attached keep it mapped)."""
     block.close()
     block.unlink()

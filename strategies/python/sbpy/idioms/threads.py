@@ -18,7 +18,7 @@ NAME = "threads"
 SUMMARY = "a ThreadPool sharing one model under the GIL"
 KIND = "threads"
 STARTS = ()
-MODELS = ("objects", "numpy")
+MODELS = ("objects", "lists", "numpy")
 C_COUNTERPART = "threads"
 
 
