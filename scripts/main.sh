@@ -141,21 +141,27 @@ fi
 # Python classifies about ten times slower than C: both read the same first py_limit records.
 # The record feed for C too: it is the shape of Python's Pool (the parent parses every record
 # and ships chunks of 256). per_task_pickle and per_task_serialize ship the model with every
-# task: a tenth of that.
+# task: a tenth of that. One repeat: the Python step must stay a few minutes of the job.
+# Then strategies/python/series.py: what compare cannot run (forkserver, workers running
+# gc.collect(), the whole dataset with memory timelines), one `sharebench run` each.
 step "Python idioms beside their C counterparts: workers 1,2,4, the first $py_limit records"
 c_all=serial,global_fork,module_state,registry,shared_arrays,mapped_file,per_task_serialize
 c_all=$c_all,per_worker_copy,threads
-py_all=py:serial,py:global_fork,py:global_fork:numpy,py:gc_freeze,py:gc_freeze:numpy
-py_all=$py_all,py:module_state,py:registry,py:sharedctypes,py:shared_memory,py:memmap
-py_all=$py_all,py:initializer,py:per_task_pickle,py:threads
+py_all=py:serial,py:global_fork,py:global_fork:numpy,py:global_fork:lists,py:gc_freeze
+py_all=$py_all,py:gc_freeze:lists,py:module_state,py:registry,py:sharedctypes,py:shared_memory
+py_all=$py_all,py:memmap,py:flat_pickle,py:initializer,py:per_task_pickle,py:threads
+rm -rf "$res/python-timelines"
 if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
   /usr/bin/python3 strategies/python/sharebench_py.py list --tsv >"$res/python-idioms.tsv"
-  "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat "$repeat" --feed records \
+  "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat 1 --feed records \
     --touch-both --limit "$py_limit" --serialize-limit "$(( py_limit / 10 ))" \
     --strategies "$c_all,$py_all" --out "$res/python.csv"
+  step "Python: forkserver, gc.collect() in the workers, the whole dataset with timelines"
+  /usr/bin/python3 strategies/python/series.py "$sb" "$spec" "$data" "$py_limit" \
+    "$res/python-series.jsonl" "$res/python-timelines"
 else
   echo "skipped: /usr/bin/python3 with numpy is needed (scripts/install-deps installs it)"
-  rm -f "$res/python.csv" "$res/python-idioms.tsv"
+  rm -f "$res/python.csv" "$res/python-idioms.tsv" "$res/python-series.jsonl"
 fi
 
 step "Google Benchmark targets"
