@@ -10,13 +10,13 @@ Three sets, each run measured as `sharebench run --json` measures it:
   forkserver_freeze (objects model with 1, 2 and 4 workers; lists with 2), and global_fork
   and gc_freeze, whose workers find no model there (expected: exit 1 and the reason).
 - collect: the first LIMIT records, 2 workers, the lists model, each worker running
-  gc.collect() after every COLLECT_EVERY-th chunk, with and without gc.freeze (fork and
-  forkserver), and the fork pair without collections.
+  gc.collect() after every COLLECT_EVERY-th chunk, with and without gc.freeze, by fork and
+  by forkserver (the same without collections: compare's rows and the forkserver set's).
 - full: the whole INPUT, 2 workers, a memory timeline each (TIMELINE_DIR/NAME.csv):
   global_fork on the objects model, and global_fork and gc_freeze on the lists model with
-  collections, the three the collect and compare sets have on LIMIT records.
+  collections: configurations the collect set and compare's rows have on LIMIT records.
 Each line of OUT.jsonl: {"set", "gc_collect", "limit" (0: all), "exit_status",
-"message" (the last line on stderr of a failed run), "timeline", "summary" (the JSON
+"message" (a failed run's last message, its reason), "timeline", "summary" (the JSON
 summary, {} for a failed run)}. Exit 1 if a run that should succeed failed (after all ran).
 """
 import json
@@ -39,7 +39,6 @@ def plan(limit):
                          ("py:forkserver_preload", "forkserver"),
                          ("py:forkserver_freeze", "forkserver")):
         runs.append(("collect", idiom + ":lists", start, 2, COLLECT_EVERY, limit))
-    runs += [("collect", s, "fork", 2, 0, limit) for s in ("py:global_fork:lists", "py:gc_freeze:lists")]
     runs += [("full", "py:global_fork", "fork", 2, 0, 0)]
     runs += [("full", s, "fork", 2, COLLECT_EVERY, 0) for s in ("py:global_fork:lists", "py:gc_freeze:lists")]
     return runs
@@ -58,9 +57,9 @@ def run_one(sb, spec, data, timeline_dir, which):
     env = dict(os.environ, SHAREBENCH_PY_GC_COLLECT=str(collect))
     p = subprocess.run(argv, capture_output=True, text=True, env=env)
     out = p.stdout.strip().splitlines()
-    err = p.stderr.strip().splitlines()
+    said = [line for line in p.stderr.splitlines() if line.startswith("sharebench run: ")]
     return {"set": kind, "gc_collect": collect, "limit": limit, "exit_status": p.returncode,
-            "message": err[-1] if p.returncode and err else "", "timeline": timeline,
+            "message": said[-1] if p.returncode and said else "", "timeline": timeline,
             "summary": json.loads(out[-1]) if p.returncode == 0 and out else {}}
 
 
