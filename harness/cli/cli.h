@@ -2,14 +2,9 @@
 #ifndef SHAREBENCH_CLI_H
 #define SHAREBENCH_CLI_H
 
-#include <stdint.h>
+#include "util.h" /* the exit codes */
 
-/* Exit codes of every subcommand. */
-enum {
-    EXIT_OK = 0,
-    EXIT_FAILURE_RUN = 1, /* the run could not finish: a write failed, a worker died, ... */
-    EXIT_USAGE = 2,       /* bad flags, or input that cannot be used (spec, records file) */
-};
+#include <stdint.h>
 
 /* Parse the value of --flag as an integer in [min, max]; prints why not (not a number, or out
  * of range, with the range) and returns -1. */

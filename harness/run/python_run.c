@@ -4,7 +4,6 @@
 #include "python_run.h"
 
 #include "buf.h"
-#include "cli.h"
 #include "interrupt.h"
 #include "memsample.h"
 #include "python_watch.h"

@@ -14,6 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Exit codes of every program and subcommand (128 + the signal for a run stopped by SIGINT or
+ * SIGTERM): the command line and the Python runner, which reports as it does, share them. */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAILURE_RUN = 1, /* the run could not finish: a write failed, a worker died, ... */
+    EXIT_USAGE = 2,       /* bad flags, or input that cannot be used (spec, records file) */
+};
+
 /* A failure described for a human: "FILE:LINE: what went wrong" where a place is known. */
 struct error {
     char msg[1024];
