@@ -18,6 +18,8 @@ is missing is reported as not measured):
   bench_fork.json        fork latency vs heap (Google Benchmark JSON)
   python.csv             the Python idioms (py:NAME) beside their C counterparts, record feed
   python-idioms.tsv      `sharebench_py.py list --tsv`: each idiom's start methods, models, C side
+  python-series.jsonl    strategies/python/series.py: forkserver runs, workers running gc.collect(),
+                         the whole dataset; python-timelines/ their memory timelines
   dataset.txt, spec path, the machine: read from the files and the system
 Aggregates medians with min and max into RESULTS_DIR/agg-*.csv, draws every figure with the
 gnuplot scripts beside this file, and writes the report. Every number in the report is read
@@ -83,7 +85,7 @@ def main(argv):
     section_feeds(feed_rows, out)
     section_targets(feed_rows, res, out)
     section_projection(feed_rows, res, out)
-    section_python(res, out)
+    section_python(res, out, figdir, plots)
     lessons(rows, res, out, feed_rows)
     out[out.index("TALLY")] = tally_line() + "\n"
     with open(report, "w") as f:

@@ -3,6 +3,7 @@ import os
 
 from .load import median_of, num, read_idioms, read_rows, spread
 from .markdown import cell, fmt, table
+from .python_series import section_python_series
 from .verdicts import RULE, by_round, verdict
 
 
@@ -13,8 +14,9 @@ def python_variants(rows):
     return sorted(seen, key=lambda v: (PY_ORDER.get(v[1], len(PY_ORDER)), v[2] != "objects"))
 
 
-PY_ORDER = {n: i for i, n in enumerate(["serial", "global_fork", "gc_freeze", "module_state",
-                                         "registry", "sharedctypes", "shared_memory", "memmap",
+PY_ORDER = {n: i for i, n in enumerate(["serial", "global_fork", "gc_freeze", "forkserver_preload",
+                                         "forkserver_freeze", "module_state", "registry",
+                                         "sharedctypes", "shared_memory", "memmap", "flat_pickle",
                                          "initializer", "per_task_pickle", "threads"])}
 
 
@@ -42,7 +44,7 @@ def copies_than(a, b, what):
     return f"{word} against {what}"
 
 
-def section_python(res, out):
+def section_python(res, out, figdir=None, plots=False):
     rows = read_rows(os.path.join(res, "python.csv"))
     out.append("## 11. The Python idioms beside their C counterparts\n")
     if not rows or not any(r["strategy"].startswith("py:") for r in rows):
@@ -78,6 +80,7 @@ def section_python(res, out):
     python_memory_table(rows, idioms, variants, workers, wmax, c_starts, out)
     python_touch_table(rows, workers, wmax, out)
     python_lessons(rows, idioms, wmax, out)
+    section_python_series(res, rows, figdir, plots, out)
 
 
 def counterpart_of(idioms, idiom):
@@ -159,7 +162,9 @@ def python_touch_table(rows, workers, wmax, out):
         "touched).\n")
     cases = [("global_fork", "C, no --touch", "0"), ("global_fork", "C, --touch", "1"),
              ("py:global_fork", "Python, objects", "0"), ("py:global_fork:numpy", "Python, numpy", "0"),
+             ("py:global_fork:lists", "Python, lists", "0"),
              ("py:gc_freeze", "Python gc_freeze, objects", "0"),
+             ("py:gc_freeze:lists", "Python gc_freeze, lists", "0"),
              ("py:gc_freeze:numpy", "Python gc_freeze, numpy", "0")]
     body = [[s, what] + [cell(py_values(rows, "model_copies", s, w, touch=t), 2) for w in workers]
             + [cell(py_values(rows, "minor_faults", s, wmax, touch=t))]
@@ -171,8 +176,11 @@ def python_touch_table(rows, workers, wmax, out):
 def python_lessons(rows, idioms, wmax, out):
     """Claims with the numbers behind them, computed here; comparisons follow RULE."""
     out.append("### 11.4 What the Python runs show\n")
-    out.append(f"By the method of this report: {RULE} For memory, \"more\" and \"fewer\" copies "
-               "follow the same method.\n")
+    limits = sorted({num(r["limit"]) for r in rows if r["strategy"].startswith("py:")})
+    fewer = f" (per_task_pickle's: the first {fmt(limits[0])})" if len(limits) > 1 else ""
+    out.append(f"Every claim here rests on the first {fmt(limits[-1]) if limits else 'n/a'} "
+               f"records of the dataset{fewer}, with {wmax} workers. By the method of this report: "
+               f"{RULE} For memory, \"more\" and \"fewer\" copies follow the same method.\n")
     v = lambda s, key="rows_per_s", touch="0": py_values(rows, key, s, wmax, touch)
     p = lambda s, key="rows_per_s", touch="0": py_rounds(rows, key, s, wmax, touch)
     med = lambda vals: spread(vals)[0]

@@ -15,7 +15,8 @@ Three sets, each run measured as `sharebench run --json` measures it:
 - full: the whole INPUT, 2 workers, a memory timeline each (TIMELINE_DIR/NAME.csv):
   global_fork on the objects model, and global_fork and gc_freeze on the lists model with
   collections: configurations the collect set and compare's rows have on LIMIT records.
-Each line of OUT.jsonl: {"set", "gc_collect", "limit" (0: all), "exit_status",
+Each line of OUT.jsonl: {"set", "strategy", "start", "workers", "gc_collect", "limit" (0:
+all), "exit_status",
 "message" (a failed run's last message, its reason), "timeline", "summary" (the JSON
 summary, {} for a failed run)}. Exit 1 if a run that should succeed failed (after all ran).
 """
@@ -58,7 +59,8 @@ def run_one(sb, spec, data, timeline_dir, which):
     p = subprocess.run(argv, capture_output=True, text=True, env=env)
     out = p.stdout.strip().splitlines()
     said = [line for line in p.stderr.splitlines() if line.startswith("sharebench run: ")]
-    return {"set": kind, "gc_collect": collect, "limit": limit, "exit_status": p.returncode,
+    return {"set": kind, "strategy": strategy, "start": start, "workers": workers,
+            "gc_collect": collect, "limit": limit, "exit_status": p.returncode,
             "message": said[-1] if p.returncode and said else "", "timeline": timeline,
             "summary": json.loads(out[-1]) if p.returncode == 0 and out else {}}
 

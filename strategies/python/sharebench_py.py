@@ -2,7 +2,7 @@
 """sharebench_py - the sharebench workload through Python's multiprocessing idioms.
 
     sharebench_py.py run --spec FILE --input FILE --strategy NAME [--workers N] [--chunk C]
-                         [--start fork|spawn|forkserver] [--model objects|numpy]
+                         [--start fork|spawn|forkserver] [--model objects|lists|numpy]
                          [--limit N] [--output FILE] [--field-limit SIZE]
                          [--scratch-dir DIR] [--gc-collect N] [--json] [--progress-fd FD]
     sharebench_py.py list [--tsv]

@@ -35,6 +35,13 @@ if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
     --strategies global_fork,shared_arrays,py:global_fork,py:shared_memory --workers 1,2 \
     --repeat 2 --touch-both --out "$WORK/res/python.csv"
   expect_eq "python compare exit" 0 "$rc"
+  # strategies/python/series.py's lines (section 11.5-11.8), made up: a forkserver run, one
+  # whose workers found no model, one with collections.
+  cat >"$WORK/res/python-series.jsonl" <<'EOF'
+{"set": "forkserver", "strategy": "py:forkserver_preload", "start": "forkserver", "workers": 2, "gc_collect": 0, "limit": 0, "exit_status": 0, "message": "", "timeline": null, "summary": {"rows_per_s": 1234.4, "model_copies": 1.234, "rows": 5001, "rejected": 3}}
+{"set": "forkserver", "strategy": "py:global_fork", "start": "forkserver", "workers": 2, "gc_collect": 0, "limit": 0, "exit_status": 1, "message": "sharebench run: RuntimeError: worker setup failed: RuntimeError: the model global sbpy.idioms.global_fork.MODEL is None in this worker (pid 7): it was forked from the forkserver; build it elsewhere", "timeline": null, "summary": {}}
+{"set": "collect", "strategy": "py:gc_freeze:lists", "start": "fork", "workers": 2, "gc_collect": 16, "limit": 0, "exit_status": 0, "message": "", "timeline": null, "summary": {"rows_per_s": 3000, "model_copies": 2.5, "rows": 5001, "rejected": 3}}
+EOF
 fi
 # The verdicts' runs: 2 workers, both feeds, 8 rounds (the fewest that can decide), A/A pairs.
 run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
@@ -157,5 +164,12 @@ assert line in report, line
 # Two rounds: too few for a 99 % interval, and the lessons say so rather than judge.
 assert "**Does --touch predict CPython?**" in report
 assert "inconclusive (n = 2) against C with --touch" in report
+# The series' runs, where they belong; a configuration not run is "-", never a number.
+for line in ("| py:forkserver_preload | forkserver | objects | - | 1,234 | - | - | 1.23 | - |",
+             "| py:global_fork | forkserver | objects | exit 1: the model global "
+             "sbpy.idioms.global_fork.MODEL is None in this worker: it was forked from the forkserver |",
+             "| gc_freeze | fork | - | 2.50 | - | 3,000 |",
+             "Not measured in this run (no whole-dataset runs in python-series.jsonl)."):
+    assert line in report, line
 PY
 finish
