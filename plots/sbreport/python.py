@@ -16,7 +16,7 @@ def python_variants(rows):
 
 PY_ORDER = {n: i for i, n in enumerate(["serial", "global_fork", "gc_freeze", "forkserver_preload",
                                          "forkserver_freeze", "module_state", "registry",
-                                         "sharedctypes", "shared_memory", "memmap", "flat_pickle",
+                                         "sharedctypes", "shared_memory", "flat_pickle", "memmap",
                                          "initializer", "per_task_pickle", "threads"])}
 
 

@@ -13,7 +13,7 @@ from . import (flat_pickle, forkserver_freeze, forkserver_preload, gc_freeze, gl
                shared_memory, sharedctypes, threads)
 
 TABLE = (serial, global_fork, gc_freeze, forkserver_preload, forkserver_freeze, module_state,
-         registry, sharedctypes, shared_memory, memmap, flat_pickle, initializer,
+         registry, sharedctypes, shared_memory, flat_pickle, memmap, initializer,
          per_task_pickle, threads)
 
 
