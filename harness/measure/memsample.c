@@ -15,54 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t kb_field(const char *line, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(line, name, n) != 0 || line[n] != ':')
-        return UINT64_MAX;
-    return strtoull(line + n + 1, NULL, 10) * 1024;
-}
-
-/* Open /proc/PID/NAME (pid 0: this process) for reading, or NULL if it has gone. */
-static FILE *proc_open(pid_t pid, const char *name)
-{
-    char path[64];
-    if (pid == 0)
-        snprintf(path, sizeof path, "/proc/self/%s", name);
-    else
-        snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
-    return fopen(path, "re");
-}
-
-int mem_read(pid_t pid, struct mem_reading *out)
-{
-    FILE *f = proc_open(pid, "smaps_rollup");
-    if (f == NULL)
-        return -1;
-    memset(out, 0, sizeof *out);
-    char line[256];
-    uint64_t v;
-    int seen = 0;
-    while (fgets(line, sizeof line, f)) {
-        seen++;
-        if ((v = kb_field(line, "Rss")) != UINT64_MAX)
-            out->rss = v;
-        else if ((v = kb_field(line, "Pss")) != UINT64_MAX)
-            out->pss = v;
-        else if ((v = kb_field(line, "Pss_Anon")) != UINT64_MAX)
-            out->pss_anon = v;
-        else if ((v = kb_field(line, "Pss_File")) != UINT64_MAX)
-            out->pss_file = v;
-        else if ((v = kb_field(line, "Pss_Shmem")) != UINT64_MAX)
-            out->pss_shmem = v;
-        else if ((v = kb_field(line, "Private_Clean")) != UINT64_MAX ||
-                 (v = kb_field(line, "Private_Dirty")) != UINT64_MAX)
-            out->uss += v;
-    }
-    fclose(f);
-    return seen > 1 ? 0 : -1; /* a process that is exiting reads as empty */
-}
-
 struct memsampler {
     pthread_t thread;
     pthread_mutex_t lock;
@@ -188,25 +140,12 @@ static unsigned next_wait_ms(const struct memsampler *s, double sample_cpu_secon
     return wait_ms < 60e3 ? (unsigned)wait_ms : 60000u;
 }
 
-/* The resident memory of the parent and the workers, summed: /proc/PID/statm is a few
- * counters the kernel keeps, read without walking any page table. */
-static uint64_t resident_of(pid_t pid)
-{
-    FILE *f = proc_open(pid, "statm");
-    unsigned long long size = 0, resident = 0;
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%llu %llu", &size, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
+/* The resident memory of the parent and the workers, summed: counters, no page-table walk. */
 static uint64_t resident_total(const struct memsampler *s)
 {
-    uint64_t total = resident_of(s->group);
+    uint64_t total = mem_resident(s->group);
     for (unsigned i = 0; i < s->nworkers; i++)
-        total += resident_of(s->workers[i]);
+        total += mem_resident(s->workers[i]);
     return total;
 }
 

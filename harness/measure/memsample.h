@@ -17,19 +17,11 @@
 #ifndef SHAREBENCH_MEMSAMPLE_H
 #define SHAREBENCH_MEMSAMPLE_H
 
+#include "memread.h"
 #include "util.h"
 
 #include <stdint.h>
 #include <sys/types.h>
-
-/* One process's memory, in bytes, from /proc/PID/smaps_rollup. */
-struct mem_reading {
-    uint64_t rss, pss, pss_anon, pss_file, pss_shmem;
-    uint64_t uss; /* Private_Clean + Private_Dirty */
-};
-
-/* Read pid's memory (0 for this process). Returns 0, or -1 if it cannot be read (gone). */
-int mem_read(pid_t pid, struct mem_reading *out);
 
 #define SAMPLER_CPU_SHARE     0.02 /* the sampling thread's CPU time, at most, per second of run */
 #define MEMSAMPLE_WORKERS_MAX 64   /* workers followed one by one; more count in the total */
