@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # scripts/grade on two copies of the source tree, as students would hand them in: the reference
 # answers (docs/answers/code and docs/answers/predictions put in place the documented way) must
-# PASS every exercise, and the untouched starters (fresh scaffolds, the prediction templates)
-# must FAIL each with the message that says what to do.
-# usage: grade.sh SOURCE_DIR WORK [EXERCISE...]   (default: every exercise, 0-6)
+# PASS every exercise, built with warnings as errors, and the untouched starters (fresh
+# scaffolds, the prediction templates) must FAIL each with the message that says what to do.
+# Then exercise 3's answer without its fix: check passes it, the grader must not (it leaves its
+# object in /dev/shm when killed).
+# usage: grade.sh SOURCE_DIR C_COMPILER WORK [EXERCISE...]   (default: every exercise, 0-6)
 set -eu
-SOURCE=$1 WORK=$2
-shift 2
+SOURCE=$1 CC_PATH=$2 WORK=$3
+shift 3
 exercises=("$@")
 [ ${#exercises[@]} -gt 0 ] || exercises=(0 1 2 3 4 5 6)
 rm -rf "$WORK"
@@ -23,6 +25,10 @@ copy_tree() { # DEST: the source tree without builds, results or history
     "$1/scripts/new-strategy" "$name" >/dev/null
   done
   mkdir -p "$1/predictions"
+  # The build scripts/grade makes, configured first: warnings are errors here.
+  cmake -S "$1" -B "$1/build/grade" -DCMAKE_BUILD_TYPE=Release -DSHAREBENCH_BENCHMARKS=OFF \
+    -DBUILD_TESTING=OFF -DSHAREBENCH_WERROR=ON -DCMAKE_C_COMPILER="$CC_PATH" >"$WORK/configure.log" 2>&1 ||
+    { cat "$WORK/configure.log" >&2; exit 1; }
 }
 answers=$WORK/answer starter=$WORK/starter
 copy_tree "$answers"
@@ -72,6 +78,20 @@ for n in "${exercises[@]}"; do
   grep -qF "$(starter_says "$n")" "$WORK/starter-$n.out" ||
     fail "exercise $n: the starter's grade does not say '$(starter_says "$n")'"
 done
+grep -q "^PASS  memfd_share.c builds: against libsharebench_core.a, 0 warnings" "$WORK/answer-5.out" 2>/dev/null ||
+  [ ! -f "$WORK/answer-5.out" ] || fail "exercise 5: the answer does not build without warnings"
+
+if [ ! -f "$WORK/answer-3.out" ]; then :; else
+  echo "== exercise 3, the answer without its fix"
+  (cd "$answers" && patch -s -R -p1 <"$code/shm_posix-fix.patch")
+  "$SOURCE/scripts/grade" 3 "$answers" >"$WORK/unfixed-3.out" 2>&1 && fail "exercise 3: the unfixed answer passes"
+  cat "$WORK/unfixed-3.out"
+  grep -q '^PASS  sharebench check passes' "$WORK/unfixed-3.out" || fail "exercise 3 unfixed: check should pass it"
+  grep -q '^FAIL  a parent killed with SIGKILL leaves nothing in /dev/shm: /dev/shm/sharebench-[0-9]* stayed' "$WORK/unfixed-3.out" ||
+    fail "exercise 3 unfixed: the leftover is not reported"
+  grep -q '^FAIL  the shared memory name is removed before any worker starts' "$WORK/unfixed-3.out" ||
+    fail "exercise 3 unfixed: the late unlink is not reported"
+fi
 [ -z "$(ls -A "$WORK/tmp")" ] || fail "grade left files in its TMPDIR: $(ls -A "$WORK/tmp")"
 if [ "$failures" -ne 0 ]; then
   echo "$failures grade check(s) failed" >&2

@@ -52,7 +52,7 @@ static int state_from_name(const char *name, bool touch, bool owner, struct stra
     if (fd < 0)
         return error_errno(err, "shm_posix: shm_open %s", name);
     struct strategy_state *s = xcalloc(1, sizeof *s);
-    snprintf(s->name, sizeof s->name, "%s", name);
+    snprintf(s->name, sizeof s->name, "%.63s", name); /* 63: the size of name, less its NUL */
     s->owner = owner;
     s->mapping.touch = touch;
     int rc = image_mapping_map(fd, &s->mapping, name, err);
