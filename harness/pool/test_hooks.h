@@ -16,7 +16,7 @@
  * test to land a kill or a signal exactly there:
  *   last_result  every result is in; the workers are not yet told that the input ended
  *   committed    the run has finished and committed its results; the exit status is not yet
- *                fixed
+ *                fixed (a py: run's Python program, sbpy/run.py, stops there too)
  */
 #ifndef SHAREBENCH_TEST_HOOKS_H
 #define SHAREBENCH_TEST_HOOKS_H

@@ -273,7 +273,10 @@ static int program_outcome(const struct run_options *opt, const struct python_pr
                            bool parsed)
 {
     const char *name = opt->strategy->name;
-    if (p->forwarded) {
+    /* A program that exited 0 with its summary had finished, its results committed, before a
+     * signal could stop it (sbpy/run.py ignores them from then on): the run stands. */
+    bool finished = parsed && WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+    if (p->forwarded && !finished) {
         bool said = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 128 + p->forwarded;
         return said ? 128 + p->forwarded : -1;
     }
@@ -356,8 +359,11 @@ int python_run(const struct run_options *opt, struct summary *sm)
         remove_scratch_files(opt, &p);
     }
     int status = program_outcome(opt, &p, parsed);
-    if (status < 0 || (status == EXIT_OK && interrupt_signal()))
+    if (status < 0)
         return report_interrupted(&st);
+    if (status == EXIT_OK && interrupt_signal())
+        fprintf(stderr, "sharebench run: signal %d (%s) came once the run had finished\n",
+                interrupt_signal(), strsignal(interrupt_signal()));
     if (status == EXIT_OK) {
         add_workers(&p, &st);
         fill_summary(opt, &st, &says, sm);

@@ -28,13 +28,14 @@ RANDOM=$seed
 echo "records to stop on from seed $seed"
 
 # start_round RUN SIG: a fresh folder for the round ($dir, $results, $what) and the run's
-# strategy, start method and feed ($strategy, $start, $feed) from RUN, strategy[:start][/feed].
+# strategy, start method and feed ($strategy, $start, $feed) from RUN, strategy[:start][/feed]
+# (a py: strategy: its name alone, the defaults).
 start_round() {
   feed=ranges
   case "$1" in */records) feed=records ;; esac
   strategy=${1%/*} strategy=${strategy%:*}
   start=fork
-  case "$1" in *:exec*) start=exec ;; esac
+  case "$1" in *:exec*) start=exec ;; py:*) strategy=$1 start= ;; esac
   round=$((round + 1))
   dir="$WORK/round-$round"
   rm -rf "$dir"
@@ -46,7 +47,7 @@ start_round() {
 # start_run: the round's run, in the background (its pid in $parent).
 start_run() {
   "$SHAREBENCH" run --spec "$dir/spec.csv" --input "$data" --strategy "$strategy" --workers 2 \
-    --start "$start" --feed "$feed" --scratch-dir "$dir/scratch" --output "$results" \
+    ${start:+--start "$start" --feed "$feed"} --scratch-dir "$dir/scratch" --output "$results" \
     --no-baseline >"$dir/out" 2>"$dir/err" &
   parent=$!
 }
@@ -131,6 +132,30 @@ for run in serial global_fork threads shared_arrays:exec/records; do
     expect_eq "$what after the last result: every result kept" "$((records + 1))" "$(wc -l <"$results.partial" 2>/dev/null || echo none)"
   done
 done
+# A py: run: the Python program commits its results; stopped right after (the same hook), it
+# is signalled through the run, which forwards the signal to it: the run has finished.
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  for sig in INT TERM; do
+    start_round py:serial "$2"
+    SHAREBENCH_TEST_PAUSE=committed start_run
+    program=
+    for ((i = 0; i < 1200; i++)); do
+      program=$(pgrep -P "$parent" -f "sharebench_py.py run" || true)
+      [ -z "$program" ] || break
+      sleep 0.05
+    done
+    wait_state "$program" T 60 || fail "$what: the Python program did not stop after its commit"
+    kill -"$sig" "$parent"
+    kill -CONT "$program" 2>/dev/null || true
+    end_run
+    expect_eq "$what after the commit: exit (stderr: $(tail -n 1 "$dir/err"))" 0 "$rc"
+    expect_contains "$what after the commit: says so" "$(cat "$dir/err")" "came once the run had finished"
+    expect_eq "$what after the commit: results file lines" "$((records + 1))" "$(wc -l <"$results" 2>/dev/null || echo none)"
+    echo "$what after the commit: exit $rc, $results whole"
+  done
+else
+  echo "python3-numpy is not installed: the py: rounds are skipped"
+fi
 echo "$round rounds, each signalled where it meant to be"
 # shared_arrays uses an anonymous memfd: nothing may appear in /dev/shm, interrupted or not.
 expect_eq "/dev/shm after every interrupted run" "$shm_before" "$(shm_ours)"
