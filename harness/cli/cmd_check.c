@@ -344,11 +344,14 @@ static int parse_check_args(int argc, char **argv, struct checker *c)
     return 0;
 }
 
-/* A private directory for the runs' output and scratch files. */
+/* A private directory for the runs' output and scratch files, named after this process
+ * (sharebench-check-PID-XXXXXX): if check is killed with SIGKILL, `sharebench clean` and
+ * scratch_sweep know it for ours and remove it once PID no longer runs. */
 static int make_dir(struct checker *c, struct error *err)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(c->dir, sizeof c->dir, "%s/sharebench-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(c->dir, sizeof c->dir, "%s/sharebench-check-%d-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             (int)getpid());
     if (mkdtemp(c->dir) == NULL)
         return error_errno(err, "cannot make a directory %s", c->dir);
     return 0;

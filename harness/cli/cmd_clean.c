@@ -10,7 +10,9 @@
 #include "cli.h"
 #include "scratch.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,9 +21,11 @@ static void clean_help(void)
     printf("usage: sharebench clean [--scratch-dir DIR]\n\n"
            "Removes the files that runs killed with SIGKILL left in the scratch directory:\n"
            "mapped_file's images (sharebench-PID-N.img, and sharebench-PID-N.img.tmp if killed\n"
-           "while writing one) whose process no longer runs. Files of runs still running are\n"
-           "kept. Prints one line per file, removed or kept, then a total. The next mapped_file\n"
-           "run in the same directory removes them too.\n\n"
+           "while writing one) and the folders of 'sharebench check' (sharebench-check-PID-*)\n"
+           "whose process no longer runs. Files of runs still running are\n"
+           "kept, and so are other users' files (even for root). Prints one line per file,\n"
+           "removed or kept, then a total. The next mapped_file run in the same directory\n"
+           "removes them too.\n\n"
            "  --scratch-dir DIR   the directory to clean (default $TMPDIR, else /tmp), as\n"
            "                      given to 'sharebench run --scratch-dir'\n\n"
            "Exit status: 0 success (nothing to remove included), 1 a file could not be\n"
@@ -40,7 +44,11 @@ static void report_file(void *arg, const struct scratch_file *f)
     if (f->removed) {
         t->removed++;
         t->bytes += f->bytes;
-        printf("removed %s (%.1f MB): process %d no longer runs\n", f->path, mb, (int)f->owner);
+        bool runs = kill(f->owner, 0) == 0 || errno == EPERM;
+        printf("removed %s (%.1f MB): process %d %s\n", f->path, mb, (int)f->owner,
+               runs ? "runs but is not its owner (it holds no lock on it)" : "no longer runs");
+    } else if (f->foreign) {
+        printf("kept %s (%.1f MB): belongs to user %u\n", f->path, mb, f->uid);
     } else if (f->errnum == 0) {
         printf("kept %s (%.1f MB): in use by a run that is alive (process %d)\n", f->path, mb,
                (int)f->owner);

@@ -9,8 +9,9 @@
  * and b: an A/A pair, whose difference is the noise floor of the sitting.
  * Every run is a row of one tidy CSV (the columns are `round`, `position`, `seed`, `twin`,
  * `exit_status`, `limit`, then the keys of `sharebench run`'s summary line, in its order);
- * the file is written as <out>.partial and renamed when the matrix completes, so an
- * interrupted comparison keeps its rows and is never mistaken for a finished one. All runs
+ * the file is written unnamed (io/outfile.h) and put in place when the matrix completes, so
+ * an interrupted comparison keeps its rows as <out>.partial and is never mistaken for a
+ * finished one, and two comparisons with the same --out never mix their rows. All runs
  * over the same records must agree on rows, rejected and checksum, or compare fails.
  * SIGINT or SIGTERM is passed on to the run in progress (selfspawn.h), which stops as an
  * interrupted run and ends its workers; compare then exits 130 or 143 and leaves only
@@ -80,8 +81,8 @@ static void compare_help(void)
            "                       would ship more than %llu GiB\n"
            "  --sample-ms MS       memory sampling interval (default 20)\n"
            "  --timelines DIR      keep each run's memory timeline in DIR\n"
-           "  --out FILE           the results CSV, written as FILE.partial and renamed when\n"
-           "                       every run is done\n\n"
+           "  --out FILE           the results CSV, put in place whole when every run is\n"
+           "                       done\n\n"
            "SIGINT or SIGTERM stops the run in progress (and its workers) and compare: exit 130\n"
            "or 143, the rows so far kept in FILE.partial. A failed run's stderr is shown.\n"
            "Exit status: 0 success, 1 a run failed or runs disagree, 2 bad usage or unusable\n"
@@ -274,6 +275,12 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
         return cli_usage_error("compare", "unexpected argument '%s'", argv[optind]);
     if (!a->spec || !a->input || !a->out)
         return cli_usage_error("compare", "--spec, --input and --out are required");
+    if (outfile_same_file(a->out, a->input) || outfile_same_file(a->out, a->spec))
+        return cli_usage_error("compare",
+                               "--out %s is the same file as --%s %s: refused, it "
+                               "would be destroyed",
+                               a->out, outfile_same_file(a->out, a->input) ? "input" : "spec",
+                               outfile_same_file(a->out, a->input) ? a->input : a->spec);
     if (a->touch && a->touch_both)
         return cli_usage_error("compare", "--touch and --touch-both exclude each other");
     if (!seed_given)
@@ -302,8 +309,8 @@ int cmd_compare(int argc, char **argv)
     interrupt_install(); /* before anything exists that a signal could leave behind */
     if ((m.log_fd = compare_open_log()) < 0)
         return EXIT_FAILURE_RUN;
-    char partial[4096];
-    if ((rc = compare_open_results(&m, partial, sizeof partial)) != 0) {
+    struct outfile results;
+    if ((rc = compare_open_results(&m, &results)) != 0) {
         close(m.log_fd);
         return rc;
     }
@@ -314,17 +321,29 @@ int cmd_compare(int argc, char **argv)
             m.nconfigs, (unsigned long long)a.repeat, m.total, (unsigned long long)a.seed);
     bool completed = compare_run_matrix(&m);
     close(m.log_fd);
+    /* fflush and ferror first: a write that failed in the buffer (a full disk) is otherwise
+     * dropped by fclose without a word, and the results would be committed short. */
+    struct error err = {{0}};
+    bool written = (fflush(m.csv) | ferror(m.csv) | fclose(m.csv)) == 0;
+    if (!written)
+        error_errno(&err, "%s: write failed", a.out);
     if (!completed) {
-        if (fclose(m.csv) != 0)
-            fprintf(stderr, "sharebench compare: %s: %s\n", partial, strerror(errno));
-        fprintf(stderr,
-                "sharebench compare: interrupted by %s after %u of %u runs; the rows so far "
-                "are in %s\n",
-                strsignal(interrupt_signal()), m.finished, m.total, partial);
+        char partial[4096];
+        if (written && outfile_keep_partial(&results, partial, sizeof partial, &err) == 0) {
+            fprintf(stderr,
+                    "sharebench compare: interrupted by %s after %u of %u runs; the rows so far "
+                    "are in %s\n",
+                    strsignal(interrupt_signal()), m.finished, m.total, partial);
+        } else {
+            outfile_discard(&results);
+            fprintf(stderr, "sharebench compare: interrupted by %s; the rows are lost: %s\n",
+                    strsignal(interrupt_signal()), err.msg);
+        }
         return 128 + interrupt_signal();
     }
-    if (fclose(m.csv) != 0 || rename(partial, a.out) != 0) {
-        fprintf(stderr, "sharebench compare: %s: %s\n", a.out, strerror(errno));
+    if (!written || outfile_commit(&results, &err) != 0) {
+        outfile_discard(&results);
+        fprintf(stderr, "sharebench compare: %s; no results written\n", err.msg);
         return EXIT_FAILURE_RUN;
     }
     compare_print_table(&m);

@@ -83,6 +83,11 @@ static int parse_gen_args(int argc, char **argv, struct gen_args *a)
         return cli_usage_error("gen", "unexpected argument '%s'", argv[optind]);
     if (a->spec == NULL || a->output == NULL)
         return cli_usage_error("gen", "--spec and --output are required");
+    if (outfile_same_file(a->output, a->spec)) /* by identity: before the spec is read */
+        return cli_usage_error("gen",
+                               "--output %s is the same file as --spec %s: refused, it "
+                               "would be destroyed",
+                               a->output, a->spec);
     return 0;
 }
 

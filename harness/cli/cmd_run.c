@@ -10,6 +10,7 @@
 #include "sink.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,28 @@ struct run_args {
     bool json;
     bool no_baseline;
 };
+
+/* An output that is one of the run's inputs (or the other output) would destroy it: refused
+ * before any work, the files compared by identity, not by name. */
+static int refuse_output_over_input(const struct run_options *opt)
+{
+    const struct {
+        const char *out_flag, *out, *in_flag, *in;
+    } pairs[] = {
+        {"--output", opt->output_path, "--input", opt->input_path},
+        {"--output", opt->output_path, "--spec", opt->spec_path},
+        {"--timeline", opt->timeline_path, "--input", opt->input_path},
+        {"--timeline", opt->timeline_path, "--spec", opt->spec_path},
+        {"--timeline", opt->timeline_path, "--output", opt->output_path},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (outfile_same_file(pairs[i].out, pairs[i].in))
+            return cli_usage_error("run",
+                                   "%s %s is the same file as %s %s: refused, it would be "
+                                   "destroyed",
+                                   pairs[i].out_flag, pairs[i].out, pairs[i].in_flag, pairs[i].in);
+    return 0;
+}
 
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
@@ -232,7 +255,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
         case 'B': {
             char *end;
             a->opt.baseline_mb = strtod(optarg, &end);
-            if (*optarg == '\0' || *end != '\0' || !(a->opt.baseline_mb >= 0))
+            if (*optarg == '\0' || *end != '\0' || !(a->opt.baseline_mb >= 0) ||
+                !isfinite(a->opt.baseline_mb))
                 return cli_usage_error("run", "--baseline-mb: '%s' is not a size in MB", optarg);
             break;
         }
@@ -249,6 +273,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
         return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (a->opt.spec_path == NULL || a->opt.input_path == NULL)
         return cli_usage_error("run", "--spec and --input are required");
+    if (refuse_output_over_input(&a->opt) != 0)
+        return EXIT_USAGE;
     if (a->opt.start_method && !python_strategy_is(a->opt.strategy))
         return cli_usage_error("run",
                                "--start %s is a Python start method: only py: strategies take it "
@@ -284,6 +310,31 @@ static const char *results_note(const struct run_options *opt, const struct run_
     return note;
 }
 
+/* An interrupted run that had no result yet (stopped while building its model, say) keeps
+ * no FILE.partial holding only the header: there is nothing in it to keep. */
+static void drop_empty_partial(struct run_stats *stats)
+{
+    size_t n = strlen(stats->results_path), suffix = strlen(".partial");
+    if (stats->rows + stats->rejected != 0 || n <= suffix ||
+        strcmp(stats->results_path + n - suffix, ".partial") != 0)
+        return;
+    if (unlink(stats->results_path) == 0)
+        stats->results_path[0] = '\0';
+}
+
+/* A model smaller than the baseline's noise gives a negative model_copies: said, not left
+ * for the reader to puzzle over. */
+static void note_negative_copies(const struct run_options *opt, const struct run_stats *stats)
+{
+    double copies = run_model_copies(opt, stats);
+    if (copies < 0)
+        fprintf(stderr,
+                "sharebench run: note: model_copies is negative (%.2f): the model (%.2f MB) is "
+                "smaller than the baseline's run-to-run noise, so the figure measures nothing "
+                "here; use a larger spec\n",
+                copies, (double)stats->model_bytes / 1e6);
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_args a;
@@ -305,6 +356,11 @@ int cmd_run(int argc, char **argv)
     bool measure_baseline = a.opt.baseline_mb < 0 && !a.no_baseline && a.opt.sample_ms;
     if (measure_baseline)
         a.opt.baseline_mb = baseline_measure(&a.opt, &baseline_err);
+    if (python && interrupt_signal()) { /* during the baseline: the program never started */
+        fprintf(stderr, "sharebench run: interrupted by %s before the Python program started\n",
+                strsignal(interrupt_signal()));
+        return 128 + interrupt_signal();
+    }
     if (python) { /* the Python program reports its own failures */
         struct summary sm = {0};
         int status = python_run(&a.opt, &sm);
@@ -317,6 +373,7 @@ int cmd_run(int argc, char **argv)
     struct run_stats stats = {0};
     enum run_result result = interrupt_signal() ? RUN_FAILED : run(&a.opt, &stats, &err);
     if (interrupt_signal() && !stats.finished) {
+        drop_empty_partial(&stats);
         fprintf(stderr,
                 "sharebench run: interrupted by %s after %llu results and %llu "
                 "rejected records%s\n",
@@ -336,6 +393,7 @@ int cmd_run(int argc, char **argv)
     struct summary sm = {0};
     run_summary(&a.opt, &stats, &sm);
     summary_print(&sm, stdout, a.json);
+    note_negative_copies(&a.opt, &stats);
     if (stats.failed) {
         fprintf(stderr,
                 "sharebench run: %llu records failed: their chunk killed workers again "

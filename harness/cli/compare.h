@@ -5,6 +5,7 @@
 #ifndef SHAREBENCH_COMPARE_H
 #define SHAREBENCH_COMPARE_H
 
+#include "outfile.h"
 #include "run.h"
 #include "summary.h"
 
@@ -87,9 +88,10 @@ int compare_check_inputs(const struct compare_args *a, struct config *configs, u
 
 /* The rounds (compare_runs.c). */
 
-/* Create m's results as OUT.partial (its name into partial) and write the header row: the
- * columns of every run, then the keys of `sharebench run`'s summary. 0, or EXIT_USAGE. */
-int compare_open_results(struct matrix *m, char *partial, size_t cap);
+/* Open m's results as every output is opened (io/outfile.h: a file of this compare's own,
+ * OUT whole when committed, OUT.partial if kept after an interrupt) and write the header row:
+ * the columns of every run, then the keys of `sharebench run`'s summary. 0, or EXIT_USAGE. */
+int compare_open_results(struct matrix *m, struct outfile *results);
 
 /* The runs' stderr goes to one file in $TMPDIR (else /tmp), without a name from the start
  * (O_TMPFILE) or unlinked as soon as it is made: nothing is left behind, however compare

@@ -251,12 +251,22 @@ static void measure_baselines(struct matrix *m)
         fputc('\n', stderr);
 }
 
-int compare_open_results(struct matrix *m, char *partial, size_t cap)
+int compare_open_results(struct matrix *m, struct outfile *results)
 {
-    snprintf(partial, cap, "%s.partial", m->args->out);
-    m->csv = fopen(partial, "we");
+    struct error err;
+    if (outfile_open(results, m->args->out, &err) != 0) {
+        fprintf(stderr, "sharebench compare: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    /* stdio closes what it wraps: a duplicate leaves the outfile its descriptor to commit. */
+    int fd = fcntl(results->fd, F_DUPFD_CLOEXEC, 0);
+    m->csv = fd < 0 ? NULL : fdopen(fd, "w");
     if (m->csv == NULL) {
-        fprintf(stderr, "sharebench compare: %s: cannot create: %s\n", partial, strerror(errno));
+        fprintf(stderr, "sharebench compare: %s: cannot create: %s\n", m->args->out,
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        outfile_discard(results);
         return EXIT_USAGE;
     }
     m->nkeys = summary_keys(m->keys, SUMMARY_MAX_KEYS);

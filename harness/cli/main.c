@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,5 +93,8 @@ static int close_standard_streams(int rc)
 
 int main(int argc, char **argv)
 {
+    /* Past a file size limit (ulimit -f), a write fails with EFBIG and the writer says which
+     * file, instead of the process dying of SIGXFSZ without a word. Inherited by workers. */
+    signal(SIGXFSZ, SIG_IGN);
     return close_standard_streams(dispatch(argc, argv));
 }

@@ -37,6 +37,7 @@ struct csv_stream {
     bool eof;             /* no more input after window */
     bool finished;        /* csv_fini done */
     size_t field_limit;
+    uint64_t row_limit; /* csv_stream_limit_row's bound on one call's bytes, 0 for none */
     uint64_t bytes;     /* consumed so far */
     uint64_t remaining; /* file sources: bytes left to read (UINT64_MAX: to the end) */
 
@@ -244,6 +245,12 @@ static int refill(struct csv_stream *s, struct error *err)
         s->eof = true;
         return 0;
     }
+    /* Checked before each read, not only when one is interrupted: an endless input (/dev/zero)
+     * never blocks, so the signal would otherwise wait for a line end that never comes. */
+    if (interrupt_signal()) {
+        errno = EINTR;
+        return error_errno(err, "%s: read failed", s->name);
+    }
     ssize_t n;
     size_t want = s->remaining < READ_BUFFER_SIZE ? (size_t)s->remaining : READ_BUFFER_SIZE;
     do {
@@ -295,10 +302,19 @@ static void take_row(struct csv_stream *s, struct csv_row *row)
     }
 }
 
+void csv_stream_limit_row(struct csv_stream *s, uint64_t bytes)
+{
+    s->row_limit = bytes;
+}
+
 int csv_stream_next(struct csv_stream *s, struct csv_row *row, struct error *err)
 {
     row_reset(s);
+    uint64_t start = s->bytes;
     while (!s->row_ready) {
+        if (s->row_limit && s->bytes - start > s->row_limit)
+            return error_set(err, "%s:%llu: no line end in the first %llu bytes", s->name,
+                             (unsigned long long)s->line, (unsigned long long)s->row_limit);
         if (s->window_len == 0) {
             if (s->eof) {
                 if (s->finished)

@@ -67,6 +67,11 @@ struct csv_stream *csv_stream_open_fd_range(int fd, const char *name, uint64_t o
 struct csv_stream *csv_stream_open_memory(const char *name, const void *data, size_t len,
                                           size_t field_limit);
 
+/* Bound what one csv_stream_next may read (0: no bound): past bytes without the row ending,
+ * it fails ("FILE:LINE: no line end in the first N bytes"). For a header, which is short:
+ * an endless input with no line end (/dev/zero) is refused at once instead of read forever. */
+void csv_stream_limit_row(struct csv_stream *s, uint64_t bytes);
+
 /* The next row. Returns 1 with *row filled, 0 at end of input, -1 on a read error (err says
  * which file and why). */
 int csv_stream_next(struct csv_stream *s, struct csv_row *row, struct error *err);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LINKS_FOLLOWED_MAX 40 /* the kernel's own limit before ELOOP */
@@ -59,6 +60,59 @@ static char *temporary_name(const char *dest)
     return concat(dest, suffix);
 }
 
+/* Whether we may follow, open or replace what path names (st: its lstat), as a hostile
+ * second user could have planted it. A link is followed only if we or root made it: another
+ * user's link could name any file we may write. In a directory where anyone may create
+ * files (sticky, like /tmp), an existing file is opened or replaced only if it is ours or
+ * the directory owner's: the kernel's protected_symlinks, protected_regular and
+ * protected_fifos rules, which are off on many machines and which root bypasses. A link
+ * about to be replaced (replacing), not followed, is judged as a file. */
+static int check_owner(const char *name, const char *path, const struct stat *st, bool replacing,
+                       struct error *err)
+{
+    uid_t me = geteuid();
+    if (S_ISLNK(st->st_mode) && !replacing) {
+        if (st->st_uid == me || st->st_uid == 0)
+            return 0;
+        return error_set(err,
+                         "%s: will not follow the symbolic link %s: it belongs to user %u, "
+                         "not to this user or root",
+                         name, path, (unsigned)st->st_uid);
+    }
+    char *dir = directory_of(path);
+    struct stat d;
+    int rc = stat(dir, &d);
+    if (rc != 0)
+        rc = error_errno(err, "%s: cannot create: %s", name, dir);
+    else if ((d.st_mode & S_ISVTX) && st->st_uid != me && st->st_uid != d.st_uid)
+        rc = error_set(err,
+                       "%s: will not write over %s: it belongs to user %u in %s, a directory "
+                       "shared with other users (sticky); remove it or choose another name",
+                       name, path, (unsigned)st->st_uid, dir);
+    free(dir);
+    return rc;
+}
+
+/* The links among the directories leading to path (each prefix of it ending before a
+ * slash) must pass check_owner too: a planted /tmp/d -> /root makes /tmp/d/x /root/x. */
+static int check_directory_links(const char *name, const char *path, struct error *err)
+{
+    size_t n = dir_length(path);
+    char *prefix = xmalloc(n + 1);
+    int rc = 0;
+    for (size_t i = 1; i < n && rc == 0; i++) {
+        if (path[i] != '/')
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = '\0';
+        struct stat st;
+        if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode))
+            rc = check_owner(name, prefix, &st, false, err);
+    }
+    free(prefix);
+    return rc;
+}
+
 /* The descriptor a path names itself (/dev/stdout leads to /proc/self/fd/1), or -1. */
 static int descriptor_named(const char *path)
 {
@@ -82,10 +136,14 @@ static int follow_links(struct outfile *o, struct stat *st, enum target_kind *ki
             *kind = TARGET_DESCRIPTOR;
             return 0;
         }
+        if (check_directory_links(o->name, o->target, err) != 0)
+            return -1;
         if (lstat(o->target, st) != 0) {
             *kind = TARGET_NEW;
             return errno == ENOENT ? 0 : error_errno(err, "%s: cannot create", o->name);
         }
+        if (check_owner(o->name, o->target, st, false, err) != 0)
+            return -1;
         if (!S_ISLNK(st->st_mode)) {
             *kind = S_ISREG(st->st_mode)   ? TARGET_REGULAR
                     : S_ISDIR(st->st_mode) ? TARGET_DIRECTORY
@@ -136,18 +194,30 @@ static void remove_stale_temporaries(const char *target)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         pid_t pid = temporary_owner(e->d_name, base);
-        if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH)
+        struct stat st;
+        if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH &&
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid == geteuid())
             unlinkat(dirfd(d), e->d_name, 0);
     }
     closedir(d);
 }
 
-/* The named temporary, for filesystems without O_TMPFILE. A file of that name is a
- * leftover of a dead process that had our PID: it is overwritten. */
+/* Remove path if it is a file of ours (a leftover of a dead process that had our PID);
+ * anything else of that name stays, and creating path then fails with EEXIST. */
+static void remove_own_leftover(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && st.st_uid == geteuid() && !S_ISDIR(st.st_mode))
+        unlink(path);
+}
+
+/* The named temporary, for filesystems without O_TMPFILE: created new (O_EXCL), never
+ * opened through a link or over a file another user made in the meantime. */
 static int open_named_temporary(struct outfile *o)
 {
     o->tmp_path = temporary_name(o->target);
-    int fd = open(o->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    remove_own_leftover(o->tmp_path);
+    int fd = open(o->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) {
         int saved = errno;
         free(o->tmp_path);
@@ -176,19 +246,61 @@ static int open_replacement(struct outfile *o, const struct stat *old, struct er
         o->fd = open_named_temporary(o); /* EISDIR: a kernel older than O_TMPFILE */
     if (o->fd < 0)
         return error_errno(err, "%s: cannot create", o->name);
-    /* A replaced file keeps its permissions, as if it had been rewritten in place. */
+    /* A replaced file keeps its owner (where we may give it) and permissions, as if it had
+     * been rewritten in place. */
+    if (old && geteuid() == 0 && old->st_uid != 0 && fchown(o->fd, old->st_uid, old->st_gid) != 0)
+        return error_errno(err, "%s: cannot keep its owner", o->name);
     if (old && fchmod(o->fd, old->st_mode & 0777) != 0)
         return error_errno(err, "%s: cannot set permissions", o->name);
     return 0;
 }
 
-static int open_direct(struct outfile *o, enum target_kind kind, struct error *err)
+#define FIFO_READER_WAIT_MS 10000 /* how long a FIFO output waits for a reader */
+
+/* Open the device, FIFO or socket that follow_links found (st), checking that it is still
+ * that file (nobody swapped it since) and not waiting forever for a FIFO's reader: opened
+ * without blocking, retried for FIFO_READER_WAIT_MS while nobody reads it. */
+static int open_named_direct(struct outfile *o, const struct stat *st, struct error *err)
 {
-    o->fd = kind == TARGET_DESCRIPTOR ? fcntl(descriptor_named(o->target), F_DUPFD_CLOEXEC, 0)
-                                      : open(o->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    const int flags = O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+    int fd = open(o->target, flags);
+    for (int waited = 0; fd < 0 && errno == ENXIO && waited < FIFO_READER_WAIT_MS; waited += 50) {
+        nanosleep(&(struct timespec){.tv_nsec = 50 * 1000000L}, NULL);
+        fd = open(o->target, flags);
+    }
+    if (fd < 0 && errno == ENXIO)
+        return error_set(err, "%s: no process reads the FIFO (waited %d s)", o->name,
+                         FIFO_READER_WAIT_MS / 1000);
+    if (fd < 0)
+        return error_errno(err, "%s: cannot open for writing", o->name);
+    struct stat now;
+    int flags_now = fcntl(fd, F_GETFL);
+    if (fstat(fd, &now) != 0 || flags_now < 0 || fcntl(fd, F_SETFL, flags_now & ~O_NONBLOCK) != 0) {
+        close(fd);
+        return error_errno(err, "%s: cannot open for writing", o->name);
+    }
+    if (now.st_dev != st->st_dev || now.st_ino != st->st_ino) {
+        close(fd);
+        return error_set(err, "%s: cannot open for writing: it was replaced while being opened",
+                         o->name);
+    }
+    o->fd = fd;
+    return 0;
+}
+
+static int open_direct(struct outfile *o, enum target_kind kind, const struct stat *st,
+                       struct error *err)
+{
+    int rc = 0;
+    if (kind == TARGET_DESCRIPTOR) {
+        o->fd = fcntl(descriptor_named(o->target), F_DUPFD_CLOEXEC, 0);
+        rc = o->fd < 0 ? error_errno(err, "%s: cannot open for writing", o->name) : 0;
+    } else {
+        rc = open_named_direct(o, st, err);
+    }
     free(o->target);
     o->target = NULL;
-    return o->fd < 0 ? error_errno(err, "%s: cannot open for writing", o->name) : 0;
+    return rc;
 }
 
 int outfile_open(struct outfile *o, const char *path, struct error *err)
@@ -201,12 +313,21 @@ int outfile_open(struct outfile *o, const char *path, struct error *err)
     if (rc == 0 && kind == TARGET_DIRECTORY)
         rc = error_set(err, "%s: cannot create: it is a directory", o->name);
     else if (rc == 0 && (kind == TARGET_DIRECT || kind == TARGET_DESCRIPTOR))
-        rc = open_direct(o, kind, err);
+        rc = open_direct(o, kind, &st, err);
     else if (rc == 0)
         rc = open_replacement(o, kind == TARGET_REGULAR ? &st : NULL, err);
     if (rc != 0)
         outfile_discard(o);
     return rc;
+}
+
+bool outfile_same_file(const char *output, const char *input)
+{
+    struct stat out, in;
+    if (output == NULL || input == NULL || strcmp(output, "-") == 0 || strcmp(input, "-") == 0)
+        return false;
+    return stat(output, &out) == 0 && stat(input, &in) == 0 && S_ISREG(out.st_mode) &&
+           out.st_dev == in.st_dev && out.st_ino == in.st_ino;
 }
 
 bool outfile_is_direct(const struct outfile *o)
@@ -240,9 +361,8 @@ static int link_into_place(int fd, const char *dest, struct error *err)
         return error_errno(err, "%s: cannot create", dest);
     char *tmp = temporary_name(dest);
     int rc = 0;
-    if (unlink(tmp) != 0 && errno != ENOENT) /* a dead namesake's leftover */
-        rc = error_errno(err, "%s: cannot remove", tmp);
-    if (rc == 0 && link_descriptor(fd, tmp) != 0)
+    remove_own_leftover(tmp); /* a dead namesake's */
+    if (link_descriptor(fd, tmp) != 0)
         rc = error_errno(err, "%s: cannot create", tmp);
     if (rc == 0 && rename(tmp, dest) != 0) {
         rc = error_errno(err, "%s: cannot replace", dest);
@@ -254,6 +374,9 @@ static int link_into_place(int fd, const char *dest, struct error *err)
 
 static int place(struct outfile *o, const char *dest, struct error *err)
 {
+    struct stat st; /* what dest is now: another user may have put something there */
+    if (lstat(dest, &st) == 0 && check_owner(o->name, dest, &st, true, err) != 0)
+        return -1;
     if (o->tmp_path == NULL)
         return link_into_place(o->fd, dest, err);
     if (rename(o->tmp_path, dest) != 0)

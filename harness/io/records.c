@@ -82,10 +82,14 @@ static bool row_is_header(const struct csv_row *row)
     return true;
 }
 
+#define HEADER_BYTES_MAX 4096 /* far more than RECORD_HEADER and a byte-order mark */
+
 static int check_header(struct csv_stream *s, struct error *err)
 {
     struct csv_row row;
+    csv_stream_limit_row(s, HEADER_BYTES_MAX);
     int got = csv_stream_next(s, &row, err);
+    csv_stream_limit_row(s, 0);
     if (got < 0)
         return -1;
     if (got == 0)

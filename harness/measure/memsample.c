@@ -3,9 +3,11 @@
 #include "memsample.h"
 
 #include "interrupt.h"
+#include "outfile.h"
 #include "procgroup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,7 +29,8 @@ struct memsampler {
     unsigned nworkers;
     unsigned columns;
     struct mem_summary sum;
-    FILE *timeline;
+    FILE *timeline;              /* writes to timeline_out, committed when the sampler stops */
+    struct outfile timeline_out; /* opened as every output is (io/outfile.h) */
     char *timeline_path;
     bool write_failed;
     bool frozen;            /* the run's work is done: the timeline goes on, the peaks stay */
@@ -220,6 +223,25 @@ static int start_thread(struct memsampler *s)
     return rc;
 }
 
+/* The timeline goes where every output goes (a new or replaced file appears whole when the
+ * sampler stops; links another user made are not followed); stdio writes a duplicate of the
+ * outfile's descriptor, which the outfile then commits. */
+static int open_timeline(struct memsampler *s, struct error *err)
+{
+    if (outfile_open(&s->timeline_out, s->timeline_path, err) != 0)
+        return -1;
+    int fd = fcntl(s->timeline_out.fd, F_DUPFD_CLOEXEC, 0);
+    s->timeline = fd < 0 ? NULL : fdopen(fd, "w");
+    if (s->timeline == NULL) {
+        error_errno(err, "%s: cannot create timeline", s->timeline_path);
+        if (fd >= 0)
+            close(fd);
+        outfile_discard(&s->timeline_out);
+        return -1;
+    }
+    return 0;
+}
+
 static struct memsampler *start_sampler(unsigned interval_ms, const char *timeline_path,
                                         unsigned columns, pid_t group, struct error *err)
 {
@@ -232,9 +254,7 @@ static struct memsampler *start_sampler(unsigned interval_ms, const char *timeli
     pthread_cond_init(&s->wake, NULL);
     if (timeline_path) {
         s->timeline_path = xstrdup(timeline_path);
-        s->timeline = fopen(timeline_path, "we");
-        if (s->timeline == NULL) {
-            error_errno(err, "%s: cannot create timeline", timeline_path);
+        if (open_timeline(s, err) != 0) {
             free(s->timeline_path);
             free(s);
             return NULL;
@@ -248,8 +268,10 @@ static struct memsampler *start_sampler(unsigned interval_ms, const char *timeli
     if (rc != 0) {
         errno = rc;
         error_errno(err, "memory sampler: pthread_create");
-        if (s->timeline)
+        if (s->timeline) {
             fclose(s->timeline);
+            outfile_discard(&s->timeline_out);
+        }
         free(s->timeline_path);
         free(s);
         return NULL;
@@ -338,8 +360,15 @@ int memsampler_stop(struct memsampler *s, struct mem_summary *out, struct error 
             s->sum.uss_worker_peak_max = s->sum.uss_worker_peak[i];
     *out = s->sum;
     int rc = 0;
-    if (s->timeline && (ferror(s->timeline) | fclose(s->timeline)) != 0)
-        rc = error_errno(err, "%s: write failed", s->timeline_path);
+    if (s->timeline) {
+        bool failed = (fflush(s->timeline) | ferror(s->timeline) | fclose(s->timeline)) != 0;
+        if (failed) {
+            rc = error_errno(err, "%s: write failed", s->timeline_path);
+            outfile_discard(&s->timeline_out);
+        } else {
+            rc = outfile_commit(&s->timeline_out, err);
+        }
+    }
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake);
     free(s->timeline_path);

@@ -8,7 +8,14 @@
  * when the process dies, however it dies. A file of ours that nobody holds locked and whose
  * owner no longer runs is stale, and scratch_sweep removes it. Either test alone would do in
  * most cases; the lock covers an owner in another PID namespace sharing the directory (a
- * container), the PID covers the instant between creating a file and locking it.
+ * container), the PID covers the instant between creating a file and locking it: an unlocked
+ * image older than 10 s is stale whatever runs under its PID (PID 1 would otherwise keep
+ * sharebench-1-0.img forever). A PID that started after a file was last written (recycled)
+ * is not its owner. Python's memmap images are not locked: their PID alone decides.
+ * Files of other users are never removed, whoever sweeps (root included): the directory may
+ * be shared, and their runs may be in a PID namespace that this one cannot see. The folder a
+ * `sharebench check` works in, sharebench-check-PID-XXXXXX, is swept the same way (by PID
+ * only: it holds no lock), with the files in it.
  */
 #ifndef SHAREBENCH_SCRATCH_H
 #define SHAREBENCH_SCRATCH_H
@@ -34,7 +41,10 @@ struct scratch_file {
     const char *path;
     pid_t owner;    /* the PID in its name */
     uint64_t bytes; /* its size */
-    bool removed;   /* false: in use (errnum 0), or removal failed (errnum says why) */
+    bool removed;   /* false: in use (errnum 0), another user's (foreign), or removal failed
+                     * (errnum says why) */
+    bool foreign;   /* another user's file: never removed, even by root */
+    unsigned uid;   /* its owner */
     int errnum;
 };
 

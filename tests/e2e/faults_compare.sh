@@ -6,6 +6,10 @@
 #   OUT.partial is the only file, and nothing is left in the private TMPDIR (its log lives there).
 # - --start exec with strategies that need fork: a usage error naming why and which can,
 #   when nothing is left to run; a note for each one left out otherwise.
+# - two compares writing the same --out at once: each exits 0 with its own results whole (one
+#   of them is OUT in the end), neither takes the other's rows or a cut line.
+# - --out on a full file system (root mounts a small tmpfs; skipped otherwise): exit 1 with a
+#   message, no OUT and no OUT.partial, never "results in OUT" over an empty file.
 # Every process of these runs names $WORK (a private copy of the spec and the input) in its
 # command line: that is how leftovers are found, never by name (other sharebench runs go on
 # beside this test).
@@ -81,4 +85,46 @@ expect_eq "exec with one left out: exit" 0 "$rc"
 expect_contains "exec: the one left out is named" "$err" "global_fork is not run with --start exec"
 expect_eq "exec: the others run" "shared_arrays:exec threads:thread" \
   "$(python3 -c 'import csv, sys; print(" ".join(sorted(r["strategy"] + ":" + r["start"] for r in csv.DictReader(open(sys.argv[1])))))' "$WORK/exec.csv")"
+
+# 3. Two compares with the same --out at once: each writes a file of its own until it is done.
+shared_out="$WORK/shared-out.csv"
+rm -f "$shared_out" "$shared_out.partial"
+pids=""
+for i in 1 2; do
+  "$SHAREBENCH" compare --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" \
+    --strategies serial,threads --workers 2 --repeat 6 --out "$shared_out" \
+    >"$WORK/out-$i" 2>"$WORK/err-$i" &
+  pids="$pids $!"
+done
+for pid in $pids; do
+  reap "$pid"
+  expect_eq "two compares, one --out: exit of $pid" 0 "$rc"
+done
+expect_eq "two compares, one --out: rows" 13 "$(wc -l <"$shared_out")"
+expect_eq "two compares, one --out: one field count" 1 \
+  "$(awk -F, '{print NF}' "$shared_out" | sort -u | wc -l)"
+[ ! -e "$shared_out.partial" ] || fail "two compares, one --out: $shared_out.partial left"
+
+# 4. --out on a full file system: the failed write is reported, nothing is committed.
+if [ "$(id -u)" = 0 ]; then
+  fs="$WORK/fullfs"
+  mkdir -p "$fs"
+  umount "$fs" 2>/dev/null || true
+  if mount -t tmpfs -o size=64k tmpfs "$fs"; then
+    trap 'umount "$fs" 2>/dev/null || true' EXIT
+    head -c 1m /dev/zero >"$fs/filler" 2>/dev/null || true # fills it: no space left at all
+    run_sb compare --spec "$CONF/spec-tiny.csv" --input "$CONF/records-tiny.csv" \
+      --strategies serial --repeat 1 --out "$fs/results.csv"
+    expect_eq "compare --out on a full file system: exit" 1 "$rc"
+    expect_contains "compare --out on a full file system: message" "$err" "$fs/results.csv: write failed"
+    [ ! -e "$fs/results.csv" ] && [ ! -e "$fs/results.csv.partial" ] ||
+      fail "compare --out on a full file system: left $(ls "$fs")"
+    umount "$fs"
+    trap - EXIT
+  else
+    echo "SKIP: compare --out on a full file system: cannot mount a tmpfs"
+  fi
+else
+  echo "SKIP: compare --out on a full file system: mounting a tmpfs needs root"
+fi
 finish

@@ -98,7 +98,7 @@ run_sb compare --spec "$SPEC" --input "$RECORDS" --strategies serial --repeat 1 
   --out "$WORK/no-such-dir/c.csv"
 expect_eq "compare --out in a missing folder: exit" 2 "$rc"
 expect_contains "compare --out in a missing folder" "$err" \
-  "sharebench compare: $WORK/no-such-dir/c.csv.partial: cannot create"
+  "sharebench compare: $WORK/no-such-dir/c.csv: cannot create"
 if [ "$(id -u)" != 0 ]; then # root writes anywhere
   mkdir -p "$WORK/read-only" && chmod 555 "$WORK/read-only"
   run_sb compare --spec "$SPEC" --input "$RECORDS" --strategies serial --repeat 1 \

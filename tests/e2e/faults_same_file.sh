@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# An output that is one of the command's inputs is refused before any work, exit 2, the file
+# untouched; the files are compared by identity (device and inode), so another name for the
+# same file (a hard link, a symbolic link, ./NAME) is caught too:
+#   run --output = --input or --spec; run --timeline = --input, --spec or --output;
+#   gen --output = --spec; compare --out = --input or --spec.
+# usage: faults_same_file.sh SHAREBENCH SPECS WORK
+set -eu
+SHAREBENCH=$1 WORK=$3
+rm -rf "$WORK"
+mkdir -p "$WORK"
+. "$(dirname "$0")/lib.sh"
+export LC_ALL=C
+spec="$WORK/spec.csv"
+cp "$2/tiny.csv" "$spec"
+data="$WORK/input.csv"
+"$SHAREBENCH" gen --spec "$spec" --rows 2000 --seed 2 --quiet --output "$data"
+ln "$data" "$WORK/input-hardlink.csv"
+ln -s input.csv "$WORK/input-symlink.csv"
+ln -s spec.csv "$WORK/spec-symlink.csv"
+before=$(cksum "$data" "$spec" | cut -d' ' -f1,2)
+
+# refused WHAT ARGS...: exit 2, "same file" said, the input and spec as they were.
+refused() {
+  local what=$1
+  shift
+  run_sb "$@"
+  expect_eq "$what: exit" 2 "$rc"
+  expect_contains "$what: message" "$err" "is the same file as"
+  expect_eq "$what: input and spec untouched" "$before" "$(cksum "$data" "$spec" | cut -d' ' -f1,2)"
+}
+
+run=(run --spec "$spec" --input "$data" --no-baseline --sample-ms 0)
+refused "run --output = --input" "${run[@]}" --output "$data"
+refused "run --output = --input (hard link)" "${run[@]}" --output "$WORK/input-hardlink.csv"
+refused "run --output = --input (symbolic link)" "${run[@]}" --output "$WORK/input-symlink.csv"
+refused "run --output = --input (./NAME)" "${run[@]}" --output "$WORK/./input.csv"
+refused "run --output = --spec" "${run[@]}" --output "$WORK/spec-symlink.csv"
+refused "run --timeline = --input" "${run[@]}" --sample-ms 5 --timeline "$data"
+refused "run --timeline = --spec" "${run[@]}" --sample-ms 5 --timeline "$spec"
+cp "$data" "$WORK/out.csv"
+refused "run --timeline = --output" "${run[@]}" --sample-ms 5 --output "$WORK/out.csv" \
+  --timeline "$WORK/out.csv"
+refused "gen --output = --spec" gen --spec "$spec" --rows 10 --quiet --output "$WORK/spec-symlink.csv"
+refused "compare --out = --input" compare --spec "$spec" --input "$data" --strategies serial \
+  --repeat 1 --out "$WORK/input-hardlink.csv"
+refused "compare --out = --spec" compare --spec "$spec" --input "$data" --strategies serial \
+  --repeat 1 --out "$spec"
+
+# Distinct files are still written.
+run_sb "${run[@]}" --output "$WORK/results.csv"
+expect_eq "a distinct output: exit" 0 "$rc"
+finish
