@@ -11,23 +11,30 @@
  *   cow=F      the parent writes F into private memory before fork and
  *              every worker writes all of it again: each page is copied
  *              (one minor fault), the parent keeps its own               +F x (workers + 1)
+ * and, for the CPU figures, time of known size:
+ *   sys=S      every worker spends S seconds of system CPU (its own, as getrusage counts it)
+ *              mapping and unmapping memory in attach: worker_cpu_s grows by S per worker
  * and two faults for the tests of what a wrong or failed run must do:
  *   wrong      every result differs from the other strategies' (class 0's prior shifted)
  *   fail=N     every worker's Nth task fails (resolve returns an error)
  * The extra memory is touched in prepare and attach, never per record. The baseline run (a
  * one-token model) inherits the variable, so its share of the extra memory is a few bytes.
  */
+#define _GNU_SOURCE /* MAP_POPULATE under -std=c11 */
 #include "strategy.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 /* What SHAREBENCH_TEST_KNOWN asks for. */
 struct known_request {
     double private_models, shared_models, cow_models;
+    double sys_seconds; /* per worker */
     bool wrong;
     unsigned long fail_task; /* 0: never */
 };
@@ -63,6 +70,8 @@ static int parse_request(const char *text, struct known_request *req, struct err
             req->shared_models = strtod(tok + 7, &end);
         else if (strncmp(tok, "cow=", 4) == 0)
             req->cow_models = strtod(tok + 4, &end);
+        else if (strncmp(tok, "sys=", 4) == 0)
+            req->sys_seconds = strtod(tok + 4, &end);
         else if (strncmp(tok, "fail=", 5) == 0)
             req->fail_task = strtoul(tok + 5, &end, 10);
         else if (strcmp(tok, "wrong") == 0)
@@ -124,6 +133,36 @@ static int known_prepare(struct model_source *source, struct strategy_state **st
     return 0;
 }
 
+/* This process's system CPU so far, in seconds (NAN if getrusage fails). */
+static double system_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return NAN;
+    return (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* Spend seconds of system CPU: the kernel fills every page of a populated mapping (the
+ * process itself writes nothing, so its user time hardly grows). */
+static int spend_system_time(double seconds, struct error *err)
+{
+    const size_t bytes = 1 << 20;
+    double until = system_seconds() + seconds;
+    while (seconds > 0) {
+        double now = system_seconds();
+        if (isnan(now))
+            return error_errno(err, "test_known: getrusage");
+        if (now >= until)
+            break;
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (p == MAP_FAILED)
+            return error_errno(err, "test_known: mmap %zu bytes", bytes);
+        munmap(p, bytes);
+    }
+    return 0;
+}
+
 static void known_detach(void *ctx)
 {
     struct known_ctx *k = ctx;
@@ -150,7 +189,8 @@ static int known_attach(struct strategy_state *state, void **ctx, struct error *
     (void)sum;
     if (state->cow)
         memset(state->cow, 0xa5, state->cow_bytes);
-    if (map_written(state->private_bytes, MAP_PRIVATE, &k->private_memory, err) != 0) {
+    if (map_written(state->private_bytes, MAP_PRIVATE, &k->private_memory, err) != 0 ||
+        spend_system_time(state->req.sys_seconds, err) != 0) {
         known_detach(k);
         return -1;
     }

@@ -3,8 +3,9 @@
 # seed, twin, exit_status, limit, then the run summary's keys in its order), runs go in rounds
 # (every configuration once per round, in a random order from the seed: the same seed gives
 # the same orders), --aa runs twins, all runs agree on the checksum and a run that
-# disagrees fails compare, naming it; gnuplot reads the file as it is, and per_task_serialize
-# on a large input is refused unless --serialize-limit or --limit bounds it.
+# disagrees fails compare, naming it; the table's medians, minima and maxima are the file's
+# (three repeats); gnuplot reads the file as it is, and per_task_serialize on a large input is
+# refused unless --serialize-limit or --limit bounds it.
 # usage: compare.sh SHAREBENCH CONFORMANCE_DIR SPECS_DIR WORK
 set -eu
 SHAREBENCH=$1 CONF=$2 SPECS=$3 WORK=$4
@@ -83,6 +84,34 @@ plot '$results' using (column('workers')):(column('rows_per_s')) notitle
 GP
   fail "gnuplot cannot read the results: $(cat "$WORK/gp.err")"
 [ -s "$WORK/gp.err" ] && fail "gnuplot complained: $(cat "$WORK/gp.err")"
+
+# The table's medians, minima and maxima are those of the rows in the file. Three repeats: with
+# two, a median and a mean are the same number.
+run_sb compare --spec "$CONF/spec-small.csv" --input "$CONF/records-small.csv" \
+  --strategies serial,shared_arrays,per_worker_copy --workers 2 --repeat 3 --out "$WORK/three.csv"
+expect_eq "three repeats: exit" 0 "$rc"
+python3 - "$WORK/three.csv" "$WORK/out" <<'PY' || fail "the table's medians are not the file's"
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+table = {}
+for line in open(sys.argv[2]):
+    w = line.replace("[", " ").replace("]", " ").replace("-", " ").split()
+    if len(w) == 14 and w[0] in ("serial", "shared_arrays", "per_worker_copy"):
+        table[w[0]] = [float(x) for x in w[6:13]]
+assert len(table) == 3, table
+for name, printed in table.items():
+    runs = [r for r in rows if r["strategy"] == name]
+    assert len(runs) == 3, (name, len(runs))
+    col = lambda k: [float(r[k]) for r in runs]
+    want = [statistics.median(col("rows_per_s")), min(col("rows_per_s")), max(col("rows_per_s")),
+            statistics.median(col("pss_peak_mb")), statistics.median(col("model_copies")),
+            min(col("model_copies")), max(col("model_copies"))]
+    # printed to 0 or 1 or 2 decimals: within one unit of the last printed digit
+    for what, got, exp, unit in zip(["rows/s median", "rows/s min", "rows/s max", "pss MB",
+                                     "copies median", "copies min", "copies max"],
+                                    printed, want, [1, 1, 1, 0.1, 0.01, 0.01, 0.01]):
+        assert abs(got - exp) <= unit, (name, what, "printed", got, "file", exp, col("rows_per_s"))
+PY
 
 # per_task_serialize over a large input would ship gigabytes: refused, with the way out.
 "$SHAREBENCH" gen --spec "$SPECS/default.csv" --rows 200000 --quiet --output "$WORK/big.csv"

@@ -7,10 +7,15 @@
 #           1, nothing left in the directory, no process left.
 #   fifo    a FIFO and standard input as --input, baseline on: the run finishes, with the
 #           regular file's checksum, and says the baseline was measured on generated records.
+#           While a run waits on a FIFO, mapped_file's image is mapped read-only (r--s) in the
+#           parent and every worker, forked or exec'd, though the parent's descriptor could
+#           write it.
 #   kill    kill -9 of the parent mid-run (mapped_file forked and exec'd, baseline on) and
 #           during the baseline: only what README says may be left is left (an exec run's
 #           image), `sharebench clean` and the next run remove it, a live run's image is kept,
-#           no empty-model spec is ever left in TMPDIR, no worker outlives the parent.
+#           no empty-model spec is ever left in TMPDIR, no worker outlives the parent. The
+#           runs killed mid-run read a FIFO that is held open: they wait for records, alive,
+#           until they are killed, however fast the machine.
 # usage: faults_files.sh SHAREBENCH SPECS WORK PART
 set -eu
 SHAREBENCH=$1 SPECS=$2 WORK=$3 PART=$4
@@ -85,7 +90,80 @@ part_fullfs() {
   expect_empty "TMPDIR after the full file system" "$TMPDIR"
 }
 
+# hold_fifo FIFO LINES: a new FIFO at FIFO holding the first LINES lines of the input (less
+# than a pipe's 64 KiB), held open by this shell (descriptor $held) so that a run reading it
+# waits for more, for as long as the test needs. release_fifo closes it: the run sees the end.
+held=-1
+hold_fifo() {
+  rm -f "$1" && mkfifo "$1"
+  exec {held}<>"$1"
+  head -n "$2" "$data" >&"$held"
+}
+release_fifo() {
+  exec {held}>&-
+  held=-1
+}
+
+# sb_in_background ARGS...: sharebench ARGS in the background, its PID in $parent, its output
+# in $WORK/out and err, without the held FIFO (a run holding it too would never see its end).
+sb_in_background() {
+  if [ "$held" -ge 0 ]; then
+    "$SHAREBENCH" "$@" >"$WORK/out" 2>"$WORK/err" {held}>&- &
+  else
+    "$SHAREBENCH" "$@" >"$WORK/out" 2>"$WORK/err" &
+  fi
+  parent=$!
+}
+
+# Wait (up to 60 s) until the process $1 and its children (at least $2 of them) map a file
+# under $3; their PIDs go to $mappers.
+wait_for_mappers() { # pid children dir
+  local pid
+  for _ in $(seq 1 1200); do
+    mappers=
+    for pid in "$1" $(pgrep -P "$1" || true); do
+      grep -qF " $3/" "/proc/$pid/maps" 2>/dev/null && mappers="$mappers $pid"
+    done
+    [ "$(wc -w <<<"$mappers")" -gt "$2" ] && return 0
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.05
+  done
+  fail "no $2 workers of $1 map a file under $3 (mapping it: [$mappers])"
+}
+
+# While a mapped_file run waits on a held FIFO: every mapping of the image is read-only.
+image_mapped_read_only() {
+  local fifo="$WORK/held.fifo" dir="$WORK/scratch-ro" start pid
+  head -n 200 "$data" >"$WORK/held.csv"
+  run_sb run --spec "$spec" --input "$WORK/held.csv" --strategy serial --no-baseline
+  local want
+  want=$(summary_value checksum)
+  for start in fork exec; do
+    rm -rf "$dir" && mkdir -p "$dir"
+    hold_fifo "$fifo" 200
+    sb_in_background run --spec "$spec" --input "$fifo" --strategy mapped_file --workers 2 \
+      --start "$start" --chunk 16 --no-baseline --scratch-dir "$dir"
+    wait_for_mappers "$parent" 2 "$dir"
+    for pid in $mappers; do
+      grep -F " $dir/" "/proc/$pid/maps" >"$WORK/maps" || true
+      echo "$start: process $pid maps the image: $(awk '{ print $2 }' "$WORK/maps" | sort -u | tr '\n' ' ')"
+      # shellcheck disable=SC2016 # awk's own $2
+      awk '$2 != "r--s" { bad = 1 } END { exit bad }' "$WORK/maps" ||
+        fail "$start: process $pid maps the image other than read-only: $(cat "$WORK/maps")"
+    done
+    release_fifo
+    if ! wait_gone "$parent" 60; then
+      fail "$start: the run did not end once the FIFO was closed"
+      kill -9 "$parent" 2>/dev/null || true
+    fi
+    reap "$parent"
+    expect_eq "$start, a held FIFO: exit ($(cat "$WORK/err"))" 0 "$rc"
+    expect_eq "$start, a held FIFO: checksum" "$want" "$(summary_value checksum)"
+  done
+}
+
 part_fifo() {
+  image_mapped_read_only
   head -c 6000000 "$data" >"$WORK/head.csv" # about 36,000 records
   run_sb run --spec "$spec" --input "$WORK/head.csv" --strategy serial --no-baseline
   want=$(summary_value checksum) rows=$(summary_value rows)
@@ -130,13 +208,12 @@ cmdline_of() {
 
 # Start a mapped_file run in the background (PID in $parent) and wait (up to 60 s) until a
 # child of it is in the phase $1: "run" (a worker of the run itself) or "baseline" (the
-# baseline's child run); the child's command line goes to $child.
+# baseline's child run); the child's command line goes to $child. The run reads $input.
 start_and_wait_for() { # phase start extra-args...
   local phase=$1 start=$2
   shift 2
-  "$SHAREBENCH" run --spec "$spec" --input "$data" --strategy mapped_file --start "$start" \
-    --scratch-dir "$scratch" "$@" >"$WORK/out" 2>"$WORK/err" &
-  parent=$!
+  sb_in_background run --spec "$spec" --input "$input" --strategy mapped_file --start "$start" \
+    --scratch-dir "$scratch" "$@"
   child=""
   for _ in $(seq 1 600); do
     kill -0 "$parent" 2>/dev/null || break
@@ -154,6 +231,15 @@ start_and_wait_for() { # phase start extra-args...
   [ -n "$child" ] || fail "$start: no $phase child of $parent seen (it ended first?)"
 }
 
+# Start a mapped_file run (baseline on) that reads a newly held FIFO, and wait until a worker
+# of the run itself is up: the run then waits for records, alive until it is killed.
+start_mid_run() { # start
+  [ "$held" -lt 0 ] || release_fifo
+  hold_fifo "$WORK/kill.fifo" 200
+  input="$WORK/kill.fifo"
+  start_and_wait_for run "$1" --workers 2 --chunk 16
+}
+
 kill_parent() {
   kill -9 "$parent" 2>/dev/null || true
   wait "$parent" 2>/dev/null || true # reaped: a zombie still counts as running
@@ -162,11 +248,9 @@ kill_parent() {
 part_kill() {
   scratch="$WORK/scratch"
   rm -rf "$scratch" && mkdir -p "$scratch"
-  slow=(--workers 2 --chunk 16 --range-bytes 16K)
 
   # Forked workers: the image never has a name, so nothing is left.
-  start_and_wait_for run fork "${slow[@]}"
-  sleep 0.3
+  start_mid_run fork
   kill_parent
   expect_no_process "fork: workers after kill -9 of the parent" "$scratch"
   echo "left after kill -9 of a forked mapped_file run: [$(ls -A "$scratch" "$TMPDIR" | tr '\n' ' ')]"
@@ -174,8 +258,7 @@ part_kill() {
 
   # Exec'd workers: the image has a name while the run lives. `clean` keeps it while the run
   # lives and removes it once the run is killed.
-  start_and_wait_for run exec "${slow[@]}"
-  sleep 0.3
+  start_mid_run exec
   image=$(ls -A "$scratch")
   case "$image" in
     "sharebench-$parent-"*.img) ;;
@@ -207,8 +290,10 @@ part_kill() {
   rm -f "$scratch"/sharebench-py-*
 
   # The next run in the same directory removes what a killed one left.
-  start_and_wait_for run exec "${slow[@]}"
+  start_mid_run exec
   kill_parent
+  release_fifo
+  input=$data
   expect_no_process "exec again: workers" "$scratch"
   [ -n "$(ls -A "$scratch")" ] || fail "exec again: no image left to remove (test broken?)"
   run_sb run --spec "$SPECS/tiny.csv" --input "$data" --strategy mapped_file --workers 1 \

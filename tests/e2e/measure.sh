@@ -13,7 +13,10 @@
 #   - bytes_shipped: per_task_serialize sends the image with every task, registry 16 bytes,
 #     the others nothing, over a number of tasks computed here;
 #   - the PSS split (pss_anon_mb + pss_file_mb + pss_shmem_mb = pss_peak_mb), and each kind
-#     where it belongs (shared_arrays' image in shmem, mapped_file's in file).
+#     where it belongs (shared_arrays' image in shmem, mapped_file's in file);
+#   - CPU of known size: worker_cpu_s holds the workers' system time (test_known's sys=S:
+#     each worker spends S seconds of it), and cpu_us_per_record = (parent_cpu_s +
+#     worker_cpu_s) / records read, as `run --help` says.
 # Tolerances hold under ASan on a loaded 2-core machine and are far narrower than the errors
 # they guard against (the baseline ignored: +0.3 copies; --touch ignored: no growth).
 # usage: measure.sh SHAREBENCH SPEC WORK
@@ -204,4 +207,13 @@ done
 holds "per_worker_copy: streaming alone is faster than from the workers' start" "s > r" \
   -v s="$(v pwc stream_rows_per_s)" -v r="$(v pwc rows_per_s)"
 echo "${#runs[@]} runs; model_copies: none $(v k-none model_copies), private $(v k-private model_copies), shared $(v k-shared model_copies), cow $(v k-cow model_copies), all $(v k-all model_copies)"
+# CPU of known size: every worker spends 0.3 s of system CPU, the records themselves little
+# (1,000 each): without the system time worker_cpu_s would be a few hundredths.
+SHAREBENCH_TEST_KNOWN=sys=0.3 measure cpu --strategy test_known --workers 2 --limit 2000 --no-baseline
+holds "cpu: worker_cpu_s $(v cpu worker_cpu_s) holds 2 x 0.3 s of system time" "w >= 0.6 * 0.99" \
+  -v w="$(v cpu worker_cpu_s)"
+holds "cpu: cpu_us_per_record = (parent_cpu_s + worker_cpu_s) / records read" \
+  "n == 2000 && c > 0 && (p + w) * 1e6 / n >= c * 0.999 && (p + w) * 1e6 / n <= c * 1.001" \
+  -v c="$(v cpu cpu_us_per_record)" -v p="$(v cpu parent_cpu_s)" -v w="$(v cpu worker_cpu_s)" \
+  -v n="$(($(v cpu rows) + $(v cpu rejected) + $(v cpu failed)))"
 finish
