@@ -3,7 +3,8 @@
  * The order is fixed and the same for every strategy (docs/DESIGN.md section 3): the strategy
  * prepares (building the model if it needs the parent's copy), the workers start, the records
  * stream through classify, the results gather into the checksum (and a results file), and the
- * run reports.
+ * run reports. run.c runs; run_checks.c checks what can be checked before; run_summary.c
+ * says what the run did.
  */
 #ifndef SHAREBENCH_RUN_H
 #define SHAREBENCH_RUN_H
@@ -100,6 +101,9 @@ int run_check_options(const struct run_options *opt, struct error *err);
  * opens and starts with the header (not standard input, a pipe or a FIFO: what is read from
  * them would be lost). Returns 0, or -1 with err naming the file and line. */
 int run_check_inputs(const struct run_options *opt, struct error *err);
+
+/* Bytes per task of the range feed: --range-bytes, or RANGE_BYTES_DEFAULT. */
+uint64_t run_range_bytes(const struct run_options *opt);
 
 /* Run. Returns RUN_OK, or an error with err filled (the message names the file and line
  * where one applies). */
