@@ -76,8 +76,9 @@ for case in global_fork/ranges/truncate global_fork/records/truncate shared_arra
 done
 
 # A regular results file: none is left. The parent reads the input itself (the record feed);
-# it is stopped while its read offset is short of the end, so the change comes before the
-# run can have finished reading (a run that got to the end first is tried again).
+# it is stopped, once its workers are up, while its read offset is short of the end, so the
+# change comes before the run can have finished reading (a run that got to the end first is
+# tried again).
 changed=0
 for attempt in 1 2 3 4 5; do
   cp "$pristine" "$WORK/input.csv"
@@ -88,9 +89,14 @@ for attempt in 1 2 3 4 5; do
   pid=$!
   set -e
   offset=
-  for _ in $(seq 1 1200); do # until the parent has the input open and has read some of it
+  # Until the workers are up (the run took the input's identity before it built anything: a
+  # change before that is no change to the run, which reads the file as it then is) and the
+  # parent has read some of the input.
+  for _ in $(seq 1 1200); do
     kill -0 "$pid" 2>/dev/null || break
-    fd=$(find "/proc/$pid/fd" -lname "$WORK/input.csv" -printf '%f\n' 2>/dev/null | head -n 1)
+    fd=
+    [ -z "$(pgrep -P "$pid")" ] ||
+      fd=$(find "/proc/$pid/fd" -lname "$WORK/input.csv" -printf '%f\n' 2>/dev/null | head -n 1)
     if [ -n "$fd" ]; then
       kill -STOP "$pid"
       offset=$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$pid/fdinfo/$fd" 2>/dev/null || true)

@@ -18,6 +18,12 @@ mkdir -p "$WORK"
 # Open MPI's plugins leak at exit in ways LeakSanitizer cannot attribute (unloaded modules);
 # memory errors and undefined behaviour are still caught in these runs.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+# Open MPI's session directories go under TMPDIR: a private one, so that the simulated nodes'
+# directories of another job on this machine (another test suite running meanwhile) are never
+# taken for ours, nor ours for theirs. Short: Open MPI's sockets live there.
+TMPDIR=$(mktemp -d /tmp/sbmn.XXXXXX)
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 
 if ! why=$("$MPI_NODES" --check 2>&1); then
   echo "SKIP: nodes cannot be simulated here: $why"

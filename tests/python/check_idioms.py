@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Every Python idiom (strategies/python) gives the C harness's exact figures.
 
-For each idiom, each start method it supports, and 1, 2 and 4 workers, on both conformance
+For each idiom, each start method it supports, and 1, 2 and 4 workers (on the conformance
+cases one count per start and case, in turn, unless SHAREBENCH_LONG=1), on both conformance
 cases and on a generated 100,000-record file (there also the lists model, and workers that run
 gc.collect() every few chunks): the same rows, rejected and checksum as `sharebench run`
 (serial, in C), and the same rejection lines on stderr, byte for byte. Then the malformed
@@ -14,6 +15,8 @@ exit 1, saying why. Then --output and --limit against C.
 usage: check_idioms.py SHAREBENCH SHAREBENCH_PY CONFORMANCE_DIR MALFORMED_DIR WORK
   ONLY=section,...  run only some sections (conformance generated malformed spec literal refusal output)
   JOBS=N           runs at a time (default 2)
+  SHAREBENCH_LONG=1  every worker count for every idiom and start on the conformance cases
+                   (CI; by default one count per start, in turn)
 """
 import concurrent.futures
 import os
@@ -32,6 +35,7 @@ SB, SBPY, CONFORMANCE, MALFORMED, WORK = sys.argv[1:6]
 PYTHON = "/usr/bin/python3"  # Debian's, with python3-numpy: what the harness will run
 ONLY = set(filter(None, os.environ.get("ONLY", "").split(",")))
 JOBS = int(os.environ.get("JOBS", "2"))
+LONG = bool(os.environ.get("SHAREBENCH_LONG"))
 NEEDED_KEYS = ("strategy start workers chunk rows rejected failed checksum seconds rows_per_s "
                "setup_seconds build_s prepare_s ready_s input_bytes").split()
 failures = []
@@ -78,11 +82,16 @@ def idioms():
     return found
 
 
-def matrix(idiom_list, workers_list):
-    """(name, start, workers) for every start each idiom supports and every worker count."""
+def matrix(idiom_list, workers_list, turn=None):
+    """(name, start, workers) for every start each idiom supports and every worker count; with
+    turn (a number), one worker count per start, taken in turn (from turn on) so that every
+    count still comes up."""
+    k = turn or 0
     for name, starts in idiom_list:
         for start in starts:
-            for workers in workers_list:
+            counts = workers_list if turn is None else [workers_list[k % len(workers_list)]]
+            k += 1
+            for workers in counts:
                 yield name, start, workers
                 if start == "none":
                     break  # serial: no workers, one run is the run
@@ -111,15 +120,18 @@ def py_args(name, start, workers, spec, records, *extra):
 
 
 def conformance(idiom_list):
-    """Both conformance cases: every idiom x start x workers 1, 2, 4, chunk sizes varied."""
+    """Both conformance cases: every idiom x start x workers 1, 2, 4, chunk sizes varied. By
+    default each idiom and start runs one worker count per case, in turn (the counts and
+    chunk sizes a start sees differ between the two cases); SHAREBENCH_LONG=1 (CI) runs them
+    all."""
     expected = open(os.path.join(CONFORMANCE, "EXPECTED.md")).read()
-    for spec, records, rows, rejected, checksum in re.findall(
-            r"^\| (spec-\S+) \| (records-\S+) \| (\d+) \| (\d+) \| ([0-9a-f]{16}) \|$", expected, re.M):
+    for case, (spec, records, rows, rejected, checksum) in enumerate(re.findall(
+            r"^\| (spec-\S+) \| (records-\S+) \| (\d+) \| (\d+) \| ([0-9a-f]{16}) \|$", expected, re.M)):
         spec, records = os.path.join(CONFORMANCE, spec), os.path.join(CONFORMANCE, records)
         reference = c_run("--spec", spec, "--input", records)
         check("C %s figures" % records, figures(reference[1]) == (rows, rejected, checksum))
         jobs = []
-        for name, start, workers in matrix(idiom_list, (1, 2, 4)):
+        for name, start, workers in matrix(idiom_list, (1, 2, 4), None if LONG else case):
             chunk = {1: 256, 2: 7, 4: 64}[workers] if name != "per_task_pickle" else 1000
             jobs.append(("%s %s workers=%d chunk=%d" % (name, start, workers, chunk),
                          py_args(name, start, workers, spec, records, "--chunk", str(chunk))))
