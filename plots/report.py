@@ -17,6 +17,7 @@ is missing is reported as not measured):
   sizes-*.csv            the matrix at fixed workers for several model sizes
   bench_fork.json        fork latency vs heap (Google Benchmark JSON)
   python.csv             the Python idioms (py:NAME) beside their C counterparts, record feed
+  python-verdicts.csv    the pairs section 11.4 judges, with the rounds a verdict needs
   python-idioms.tsv      `sharebench_py.py list --tsv`: each idiom's start methods, models, C side
   python-series.jsonl    strategies/python/series.py: forkserver runs, workers running gc.collect(),
                          the whole dataset; python-timelines/ their memory timelines

@@ -25,9 +25,9 @@ done
 # The verdicts' runs get the rounds that decide (plots/sbreport/stats.py: VERDICT_ROUNDS, at
 # least MIN_ROUNDS=8 for any verdict); the descriptive matrix gets a few.
 if [ $quick = 1 ]; then rows=200000 repeat=1 slow_limit=5000 pin_limit=50000 py_limit=5000
-  rounds=8 verdict_limit=50000
+  rounds=8 verdict_limit=50000 py_rounds=8 py_workers=2
 else rows=1000000 repeat=3 slow_limit=20000 pin_limit=300000 py_limit=20000
-  rounds=14 verdict_limit=300000; fi
+  rounds=14 verdict_limit=300000 py_rounds=8 py_workers=4; fi
 
 started=$(date +%s)
 step() { printf '\n== [%3d s] %s\n' "$(( $(date +%s) - started ))" "$*"; }
@@ -156,12 +156,18 @@ if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
   "$sb" compare --spec "$spec" --input "$data" --workers 1,2,4 --repeat 1 --feed records \
     --touch-both --limit "$py_limit" --serialize-limit "$(( py_limit / 10 ))" \
     --strategies "$c_all,$py_all" --out "$res/python.csv"
+  step "Python verdicts: the pairs section 11.4 judges, $py_rounds rounds, $py_workers workers"
+  "$sb" compare --spec "$spec" --input "$data" --workers "$py_workers" --repeat "$py_rounds" \
+    --feed records --touch-both --limit "$py_limit" --serialize-limit "$(( py_limit / 10 ))" \
+    --strategies global_fork,shared_arrays,threads,py:global_fork,py:global_fork:numpy,py:gc_freeze,py:shared_memory,py:sharedctypes,py:per_task_pickle,py:threads \
+    --out "$res/python-verdicts.csv"
   step "Python: forkserver, gc.collect() in the workers, the whole dataset with timelines"
   /usr/bin/python3 strategies/python/series.py "$sb" "$spec" "$data" "$py_limit" \
     "$res/python-series.jsonl" "$res/python-timelines"
 else
   echo "skipped: /usr/bin/python3 with numpy is needed (scripts/install-deps installs it)"
-  rm -f "$res/python.csv" "$res/python-idioms.tsv" "$res/python-series.jsonl"
+  rm -f "$res/python.csv" "$res/python-idioms.tsv" "$res/python-series.jsonl" \
+    "$res/python-verdicts.csv"
 fi
 
 step "Google Benchmark targets"

@@ -79,7 +79,15 @@ def section_python(res, out, figdir=None, plots=False):
     python_speed_table(rows, idioms, variants, workers, wmax, c_starts, out)
     python_memory_table(rows, idioms, variants, workers, wmax, c_starts, out)
     python_touch_table(rows, workers, wmax, out)
-    python_lessons(rows, idioms, wmax, out)
+    # The lessons' comparisons come from their own runs, with the rounds verdicts need, where
+    # main.sh made them (python-verdicts.csv); else from python.csv, whose few rounds decide
+    # nothing.
+    vrows = read_rows(os.path.join(res, "python-verdicts.csv"))
+    if vrows:
+        vmax = str(max(int(r["workers"]) for r in vrows))
+        python_lessons(vrows, idioms, vmax, out, "python-verdicts.csv")
+    else:
+        python_lessons(rows, idioms, wmax, out, "python.csv")
     section_python_series(res, rows, figdir, plots, out)
 
 
@@ -173,13 +181,15 @@ def python_touch_table(rows, workers, wmax, out):
                      + [f"workers' minor faults, {wmax} workers"], body) + "\n")
 
 
-def python_lessons(rows, idioms, wmax, out):
+def python_lessons(rows, idioms, wmax, out, source):
     """Claims with the numbers behind them, computed here; comparisons follow RULE."""
     out.append("### 11.4 What the Python runs show\n")
+    rounds = len({r.get("round", r.get("repeat")) for r in rows})
     limits = sorted({num(r["limit"]) for r in rows if r["strategy"].startswith("py:")})
     fewer = f" (per_task_pickle's: the first {fmt(limits[0])})" if len(limits) > 1 else ""
     out.append(f"Every claim here rests on the first {fmt(limits[-1]) if limits else 'n/a'} "
-               f"records of the dataset{fewer}, with {wmax} workers. By the method of this report: "
+               f"records of the dataset{fewer}, with {wmax} workers, {rounds} round"
+               f"{'' if rounds == 1 else 's'} (source: `{source}`). By the method of this report: "
                f"{RULE} For memory, \"more\" and \"fewer\" copies follow the same method.\n")
     v = lambda s, key="rows_per_s", touch="0": py_values(rows, key, s, wmax, touch)
     p = lambda s, key="rows_per_s", touch="0": py_rounds(rows, key, s, wmax, touch)
@@ -208,8 +218,10 @@ def python_lessons(rows, idioms, wmax, out):
             f"{copies_than(ppo, pgt, 'C with --touch')} and {copies_than(ppo, pg0, 'C without')}, "
             f"by the method. {reading}.")
     if po and pn:
-        title = ("The representation decides copy-on-write in CPython" if verdict(ppn, ppo, "more", "fewer") == "fewer"
-                 else "The representation did not change copy-on-write measurably here")
+        word = verdict(ppn, ppo, "more", "fewer")
+        title = {"fewer": "The representation decides copy-on-write in CPython",
+                 "more": "The numpy model held more copies than the objects model here"}.get(
+                     word, "The representation did not change copy-on-write measurably here")
         items.append(
             f"**{title}:** the numpy model (one weight matrix no reference count touches) held "
             f"{fmt(med(pn), 2)} copies with {wmax} workers where the pure-object model held "
