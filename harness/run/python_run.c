@@ -265,7 +265,7 @@ int python_check_options(const struct run_options *opt, struct error *err)
                          "%s: --feed ranges is for C strategies; Python's Pool is the record feed "
                          "(the parent parses every record and ships chunks)",
                          name);
-    return 0;
+    return run_check_model_memory(opt, err);
 }
 
 /* The exit status for how the program ended, with a message where it printed none; -1 when

@@ -407,6 +407,17 @@ static int check_memory(const struct run_options *opt, const struct spec *spec,
                      own_copies ? " or fewer workers" : "");
 }
 
+int run_check_model_memory(const struct run_options *opt, struct error *err)
+{
+    struct spec spec;
+    if (spec_load(opt->spec_path, &spec, err) != 0)
+        return -1;
+    struct run_stats stats = {.model_bytes = model_estimate_bytes(&spec)};
+    int rc = check_memory(opt, &spec, &stats, err);
+    spec_free(&spec);
+    return rc;
+}
+
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err)
 {
     memset(stats, 0, sizeof *stats);

@@ -105,6 +105,10 @@ int run_check_inputs(const struct run_options *opt, struct error *err);
 /* Bytes per task of the range feed: --range-bytes, or RANGE_BYTES_DEFAULT. */
 uint64_t run_range_bytes(const struct run_options *opt);
 
+/* Refuse, before anything is built, a model this machine cannot hold (the C model's size,
+ * for py: runs too, whose models are no smaller). Returns -1 with err. */
+int run_check_model_memory(const struct run_options *opt, struct error *err);
+
 /* Run. Returns RUN_OK, or an error with err filled (the message names the file and line
  * where one applies). */
 enum run_result run(const struct run_options *opt, struct run_stats *stats, struct error *err);

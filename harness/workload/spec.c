@@ -81,9 +81,10 @@ static const char *pattern_outside_subset(const char *pattern)
 {
     if (strlen(pattern) > PATTERN_MAX)
         return "longer than 256 bytes";
-    int plus = 0;
-    bool after_quantifier = false;
-    const char *bracket = NULL; /* inside [...]: where its members start */
+    int plus = 0, depth = 0;
+    bool after_quantifier = false, closed_repeats = false;
+    bool repeats[PATTERN_MAX + 1] = {false}; /* per open group: holds a quantifier */
+    const char *bracket = NULL;              /* inside [...]: where its members start */
     for (const char *c = pattern; *c; c++) {
         if (bracket) {
             /* A ']' closes the bracket, unless it is its first member ("[]a]", "[^]a]"). */
@@ -91,7 +92,7 @@ static const char *pattern_outside_subset(const char *pattern)
                 bracket = NULL;
             continue;
         }
-        bool quantifier = *c == '*' || *c == '+' || *c == '?';
+        bool quantifier = *c == '*' || *c == '+' || *c == '?', closing = false;
         if (*c == '{')
             return "an interval {m,n} (not in the subset: literals . [] ^ $ ( ) | * + ?)";
         if (*c == '\\' && c[1]) {
@@ -100,7 +101,21 @@ static const char *pattern_outside_subset(const char *pattern)
             bracket = c[1] == '^' ? c + 2 : c + 1;
         } else if (quantifier && after_quantifier) {
             return "a quantifier right after another (undefined in POSIX ERE)";
+        } else if (quantifier && closed_repeats) {
+            return "a quantifier on a group that holds one, like (x*)* (nested repetition: a "
+                   "backtracking matcher, as Python's, can take exponential time on it)";
+        } else if (*c == '(') {
+            repeats[++depth] = false;
+        } else if (*c == ')' && depth > 0) {
+            closing = true;
         }
+        closed_repeats = closing && repeats[depth];
+        if (closing) {
+            depth--;
+            repeats[depth] = repeats[depth] || closed_repeats;
+        }
+        if (quantifier)
+            repeats[depth] = true;
         plus += *c == '+';
         after_quantifier = quantifier;
     }

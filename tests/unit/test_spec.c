@@ -55,6 +55,10 @@ static void test_limits_accepted(void **state)
     assert_int_equal(spec.vocab, 4294967295u);
     assert_int_equal(spec.classes, 256);
     spec_free(&spec);
+    /* Repetition of a group without one inside, or of an escaped parenthesis, is allowed. */
+    text = "seed,1\nvocab,10\nclasses,2\nrule,user,0,\\((a+)\\)*(ab)*(c|d+)x\n";
+    assert_int_equal(spec_parse("s.csv", text, strlen(text), &spec, &err), 0);
+    spec_free(&spec);
 }
 
 static void test_refusals(void **state)
@@ -91,6 +95,9 @@ static void test_refusals(void **state)
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,^[[]++\n", "quantifier right after");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,[^]]++\n", "quantifier right after");
     refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,a+b+c+d+e+f+g+h+i+\n", "more than 8 '+'");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,((x*)*)*y\n", "a quantifier on a group");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,(a|(b+))?c\n", "a quantifier on a group");
+
     refused("seed,\"1\nvocab,10\n", "s.csv:1: malformed quoting");
     refused("seed,1\"\nvocab,10\nclasses,2\n", "s.csv:1: malformed quoting");
 }

@@ -6,6 +6,7 @@ import os
 import platform
 import resource
 import signal
+import stat
 import time
 
 from .pool import ModelSource, Progress, Totals, chunks_of, payload_bytes, stream
@@ -109,15 +110,14 @@ class Run:
         except BaseException:
             if output:
                 output.close()
-                os.unlink(output.name)
+                os.unlink(output.tmp_path)
             raise
         finally:
             reader.close()
         self._parent_usage(usage)
         rejections.finish()
         if output:
-            output.close()
-            os.rename(output.name, self.output_path)
+            self._commit_output(output)
             # A test hook (harness/pool/test_hooks.h): stop here, committed, for a signal.
             if os.environ.get("SHAREBENCH_TEST_PAUSE") == "committed":
                 os.kill(os.getpid(), signal.SIGSTOP)
@@ -138,16 +138,51 @@ class Run:
         self.stats["parent_minor_faults"] = after.ru_minflt - before.ru_minflt
 
     def _open_output(self):
-        """The results file, written under a temporary name until the run completes."""
+        """The results file, written under a temporary name until the run completes, as the C
+        harness writes its own (harness/io/outfile.h): the harness has checked the path
+        (another user's link or file is refused there); links are followed to the file they
+        name, the temporary is created new (O_EXCL, never through a link), a replaced file
+        keeps its permissions, and what is not a regular file is refused: replacing a device
+        or a FIFO would destroy it."""
         if not self.output_path:
             return None
-        tmp = "%s.tmp%d" % (self.output_path, os.getpid())
+        target = os.path.realpath(self.output_path)
         try:
-            f = open(tmp, "w", encoding="ascii", newline="\n")
+            old = os.stat(target)
+        except FileNotFoundError:
+            old = None
+        except OSError as e:
+            raise InputError("%s: cannot create: %s" % (self.output_path, os.strerror(e.errno)))
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            raise UsageError("%s: py: runs write --output to a regular file (or a new one); "
+                             "for a device, a FIFO or a descriptor use a C strategy"
+                             % self.output_path)
+        tmp = "%s.tmp%d" % (target, os.getpid())
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o666)
         except OSError as e:
             raise InputError("%s: cannot create results file: %s" % (tmp, os.strerror(e.errno)))
+        if old is not None:
+            os.fchmod(fd, stat.S_IMODE(old.st_mode))
+        f = os.fdopen(fd, "w", encoding="ascii", newline="\n")
+        f.target, f.tmp_path = target, tmp
         f.write("id,class,score\n")
         return f
+
+    @staticmethod
+    def _commit_output(output):
+        """Put the results in place; on a failed write (a full disk) or rename, the temporary
+        is removed and the target stays as it was."""
+        try:
+            output.close()
+            os.rename(output.tmp_path, output.target)
+        except OSError as e:
+            try:
+                os.unlink(output.tmp_path)
+            except OSError:
+                pass
+            raise OSError(e.errno, "%s: write failed: %s" % (output.target, os.strerror(e.errno)))
 
     def summary(self):
         """[(key, value)] in the order `sharebench run` prints them."""

@@ -49,6 +49,7 @@ def pattern_outside_subset(pattern):
     if len(pattern) > PATTERN_MAX:
         return "longer than 256 bytes"
     plus, after_quantifier, bracket_start, i = 0, False, None, 0
+    repeats, closed_repeats = [False], False  # per open group: holds a quantifier
     while i < len(pattern):
         c = pattern[i]
         if bracket_start is not None:
@@ -56,7 +57,7 @@ def pattern_outside_subset(pattern):
                 bracket_start = None
             i += 1
             continue
-        quantifier = c in "*+?"
+        quantifier, closing = c in "*+?", False
         if c == "{":
             return "an interval {m,n} (not in the subset: literals . [] ^ $ ( ) | * + ?)"
         if c == "\\" and i + 1 < len(pattern):
@@ -66,6 +67,19 @@ def pattern_outside_subset(pattern):
             bracket_start = i + 2 if pattern[i + 1:i + 2] == "^" else i + 1
         elif quantifier and after_quantifier:
             return "a quantifier right after another (undefined in POSIX ERE)"
+        elif quantifier and closed_repeats:
+            return ("a quantifier on a group that holds one, like (x*)* (nested repetition: a "
+                    "backtracking matcher, as Python's, can take exponential time on it)")
+        elif c == "(":
+            repeats.append(False)
+        elif c == ")" and len(repeats) > 1:
+            closing = True
+        closed_repeats = closing and repeats[-1]
+        if closing:
+            repeats.pop()
+            repeats[-1] = repeats[-1] or closed_repeats
+        if quantifier:
+            repeats[-1] = True
         plus += c == "+"
         after_quantifier = quantifier
         i += 1

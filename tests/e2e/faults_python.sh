@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# py: runs keep the C harness's promises where it can check them, and the spec means the same
+# on both sides:
+#   - --output onto a FIFO: refused (exit 2), the FIFO still a FIFO (it was replaced);
+#   - --output onto a 0600 file: replaced, still 0600 (it became 0644); through a link of our
+#     own: the file it names is replaced, the link stays (the link was replaced);
+#   - --output on a full file system (root mounts a tiny tmpfs; skipped otherwise): exit 1,
+#     "No space left on device", no FILE.tmpPID left;
+#   - a rule with nested repetition, ((x*)*)*y: refused by C and py: alike (exit 2), where
+#     Python's regex engine would take exponential time;
+#   - vocab 4294967295: refused before the Python program builds anything (exit 2, "use a
+#     smaller vocab"), as C refuses it (it built until killed).
+# usage: faults_python.sh SHAREBENCH SPECS WORK
+set -eu
+SHAREBENCH=$1 WORK=$3
+export LC_ALL=C
+if ! "$SHAREBENCH" list 2>/dev/null | grep -q "py:serial"; then
+  echo "skipped: no py: strategies in this build"
+  exit 77
+fi
+. "$(dirname "$0")/lib.sh"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+spec="$WORK/spec.csv"
+data="$WORK/input.csv"
+cp "$2/tiny.csv" "$spec"
+"$SHAREBENCH" gen --spec "$spec" --rows 300 --seed 6 --quiet --output "$data"
+py=(run --spec "$spec" --input "$data" --no-baseline --sample-ms 0 --strategy py:serial)
+
+mkfifo "$WORK/fifo"
+run_sb "${py[@]}" --output "$WORK/fifo"
+expect_eq "py: --output FIFO: exit" 2 "$rc"
+expect_contains "py: --output FIFO: message" "$err" "py: runs write --output to a regular file"
+[ -p "$WORK/fifo" ] || fail "py: --output FIFO: no longer a FIFO"
+
+echo old >"$WORK/private.csv"
+chmod 0600 "$WORK/private.csv"
+run_sb "${py[@]}" --output "$WORK/private.csv"
+expect_eq "py: --output a 0600 file: exit" 0 "$rc"
+expect_eq "py: --output a 0600 file: mode" 600 "$(stat -c %a "$WORK/private.csv")"
+expect_eq "py: --output a 0600 file: lines" 301 "$(wc -l <"$WORK/private.csv")"
+
+ln -s private.csv "$WORK/link.csv"
+echo old >"$WORK/private.csv"
+run_sb "${py[@]}" --output "$WORK/link.csv"
+expect_eq "py: --output our link: exit" 0 "$rc"
+[ -L "$WORK/link.csv" ] || fail "py: --output our link: the link was replaced"
+expect_eq "py: --output our link: the file it names" 301 "$(wc -l <"$WORK/private.csv")"
+
+if [ "$(id -u)" = 0 ]; then
+  fs="$WORK/fullfs"
+  mkdir -p "$fs"
+  if mount -t tmpfs -o size=64k tmpfs "$fs"; then
+    trap 'umount "$fs" 2>/dev/null || true' EXIT
+    head -c 1m /dev/zero >"$fs/filler" 2>/dev/null || true
+    run_sb "${py[@]}" --output "$fs/results.csv"
+    expect_eq "py: --output on a full file system: exit" 1 "$rc"
+    expect_contains "py: --output on a full file system: message" "$err" "No space left on device"
+    expect_eq "py: --output on a full file system: left" filler "$(ls -A "$fs" | tr '\n' ' ' | sed 's/ $//')"
+    umount "$fs"
+    trap - EXIT
+  else
+    echo "SKIP: py: --output on a full file system: cannot mount a tmpfs"
+  fi
+else
+  echo "SKIP: py: --output on a full file system: mounting a tmpfs needs root"
+fi
+
+printf 'seed,1\nvocab,100\nclasses,4\nrule,user,1,((((((((((x*)*)*)*)*)*)*)*)*)*)*y\n' >"$WORK/nested.csv"
+for strategy in serial py:serial; do
+  set +e
+  timeout -s KILL 60 "$SHAREBENCH" run --spec "$WORK/nested.csv" --input "$data" --no-baseline \
+    --strategy $strategy >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  set -e
+  expect_eq "$strategy, nested repetition: exit" 2 "$rc"
+  expect_contains "$strategy, nested repetition: message" "$(cat "$WORK/err")" "a quantifier on a group that holds one"
+done
+
+printf 'seed,1\nvocab,4294967295\nclasses,4\n' >"$WORK/huge.csv"
+set +e
+timeout -s KILL 60 "$SHAREBENCH" run --spec "$WORK/huge.csv" --input "$data" --no-baseline \
+  --strategy py:serial >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+expect_eq "py: vocab 4294967295: exit" 2 "$rc"
+expect_contains "py: vocab 4294967295: message" "$(cat "$WORK/err")" "use a smaller vocab"
+finish
