@@ -13,7 +13,13 @@ void input_id_take(const char *path, struct input_id *id)
                             .dev = st.st_dev,
                             .ino = st.st_ino,
                             .size = st.st_size,
-                            .mtime = st.st_mtim};
+                            .mtime = st.st_mtim,
+                            .ctime = st.st_ctim};
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
 int input_id_check(const char *path, const struct input_id *before, struct error *err)
@@ -27,8 +33,11 @@ int input_id_check(const char *path, const struct input_id *before, struct error
         what = "was replaced or removed";
     else if (now.size != before->size)
         what = now.size < before->size ? "shrank" : "grew";
-    else if (now.mtime.tv_sec != before->mtime.tv_sec || now.mtime.tv_nsec != before->mtime.tv_nsec)
+    else if (!same_time(now.mtime, before->mtime))
         what = "was modified";
+    else if (!same_time(now.ctime, before->ctime))
+        what = "was modified (or its owner or permissions changed) with its modification time "
+               "set back";
     if (what == NULL)
         return 0;
     return error_set(err,

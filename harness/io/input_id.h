@@ -1,6 +1,6 @@
 /* input_id.h - did the input change while it was read? A run takes the file's identity
- * (device, inode), size and modification time when it starts and compares them when it ends:
- * a file truncated, appended to, rewritten or replaced under a run would give figures of no
+ * (device, inode), size, modification and change times when it starts and compares them when it
+ * ends: a file truncated, appended to, rewritten or replaced under a run would give figures of no
  * file in particular, so such a run fails instead of reporting them. Pipes and standard
  * input have no identity to compare and are not checked.
  */
@@ -18,6 +18,7 @@ struct input_id {
     ino_t ino;
     off_t size;
     struct timespec mtime;
+    struct timespec ctime; /* an edit in place with its mtime set back still moves this */
 };
 
 /* Take path's identity now ("-" or a non-regular file: nothing to check). */

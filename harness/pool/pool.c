@@ -234,8 +234,13 @@ static bool all_done(const struct pool *p)
 
 static int wait_and_move(struct pool *p, struct sink *sink, struct error *err)
 {
-    struct pollfd fds[2 * POOL_WORKERS_MAX];
-    struct pool_worker *owner[2 * POOL_WORKERS_MAX];
+    /* 2 per worker, up to POOL_WORKERS_MAX: 32 KB, too much for a small stack (ulimit -s). */
+    if (p->fds == NULL) {
+        p->fds = xcalloc(2 * (size_t)p->n, sizeof *p->fds);
+        p->fd_owner = xcalloc(2 * (size_t)p->n, sizeof *p->fd_owner);
+    }
+    struct pollfd *fds = p->fds;
+    struct pool_worker **owner = p->fd_owner;
     nfds_t n = 0;
     for (unsigned i = 0; i < p->n; i++) {
         struct pool_worker *w = &p->w[i];

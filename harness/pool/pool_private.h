@@ -13,6 +13,7 @@
 #include "range_feed.h"
 #include "worker.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -68,6 +69,8 @@ struct pool {
     char exe[4096];          /* exec-started workers: this program's file */
     unsigned ready;          /* workers that have reported ready, replacements included */
     struct range_feed *feed; /* the range feed, or NULL for the record feed */
+    struct pollfd *fds;      /* wait_and_move's, 2 per worker: on the heap, not the stack */
+    struct pool_worker **fd_owner;
 };
 
 bool pool_is_threads(const struct pool *p);

@@ -90,6 +90,8 @@ void pool_free(struct pool *p)
         pool_task_free(t);
     }
     range_feed_close(p->feed);
+    free(p->fds);
+    free(p->fd_owner);
     free(p->w);
     free(p);
 }

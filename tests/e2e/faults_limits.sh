@@ -7,6 +7,8 @@
 #     killed by SIGXFSZ, exit 153);
 #   - SIGHUP stops a run like SIGTERM: exit 129, "interrupted by Hangup", FILE.partial kept;
 #   - SIGINT before any result: exit 130, no FILE.partial holding only the header;
+#   - a small stack (ulimit -s 64) is enough for a pooled run (it segfaulted: 32 KB of poll
+#     arrays on the stack of the pool's wait);
 #   - --baseline-mb inf: exit 2; a negative model_copies is explained in a note;
 #   - --timeline onto a FIFO nobody reads: exit 2, "no process reads the FIFO" (no hang);
 #   - `clean` removes the folder of a check killed by SIGKILL (sharebench-check-PID-XXXXXX)
@@ -109,6 +111,14 @@ for case in HUP:1:129:some INT:2:130:none; do
   fi
   [ ! -e "$out" ] || fail "SIG$sig: $out exists"
 done
+
+# 4b. A small stack.
+set +e
+(ulimit -s 64 && exec "$SHAREBENCH" "${run[@]}" --input "$data" --strategy global_fork --workers 4) \
+  >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+expect_eq "ulimit -s 64, global_fork with 4 workers: exit" 0 "$rc"
 
 # 5. Numbers: --baseline-mb inf, a negative model_copies.
 run_sb run --spec "$spec" --input "$data" --baseline-mb inf

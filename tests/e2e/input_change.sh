@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The input changing under a run (truncated, appended to, replaced) is an error naming the
+# The input changing under a run (truncated, appended to, replaced, rewritten in place with its
+# modification time set back) is an error naming the
 # file: exit 1, no results file, not a summary of figures that belong to no file. Each case
 # changes the file while the run is certainly reading it: the run writes its results into a
 # FIFO that this script reads only once the change is made, so it cannot finish meanwhile. A
@@ -31,6 +32,10 @@ change() {
     truncate) truncate -s $((size / 3)) "$WORK/input.csv" ;;
     append) tail -n 1000 "$pristine" >>"$WORK/input.csv" ;;
     replace) cp "$pristine" "$WORK/other.csv" && mv "$WORK/other.csv" "$WORK/input.csv" ;;
+    rewrite) # one byte changed in place, size kept, the modification time set back
+      touch -r "$WORK/input.csv" "$WORK/mtime-ref"
+      printf X | dd of="$WORK/input.csv" bs=1 seek=$((size / 2)) conv=notrunc status=none
+      touch -r "$WORK/mtime-ref" "$WORK/input.csv" ;;
   esac
 }
 
@@ -63,7 +68,7 @@ try_held() {
 }
 
 for case in global_fork/ranges/truncate global_fork/records/truncate shared_arrays/ranges/append \
-  registry/records/replace serial/none/truncate; do
+  registry/records/replace serial/none/truncate serial/none/rewrite; do
   strategy=${case%%/*} rest=${case#*/} feed=${rest%/*} how=${rest#*/}
   feed_args=(--feed "$feed")
   [ "$feed" = none ] && feed_args=() # serial: no feed
