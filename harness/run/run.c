@@ -248,22 +248,30 @@ static int stream_through_pool(struct run_ctx *run, struct record_reader *reader
 
 /* Which feed: the one asked for, or ranges for a regular file and records otherwise (a pipe
  * or standard input cannot be cut into ranges). The range feed opens the input once: its
- * descriptor goes to every worker. */
+ * descriptor goes to every worker. Anything else is only looked at (stat), never opened
+ * here: opening a FIFO pairs with its writer, and closing it again would leave the writer
+ * writing to nobody (killed by SIGPIPE, its records lost, the run's own open waiting for ever). */
 static enum run_result choose_feed(struct run_ctx *run, struct error *err)
 {
     const struct run_options *opt = run->opt;
     struct stat st;
     bool is_stdin = strcmp(opt->input_path, "-") == 0;
-    int fd = is_stdin ? -1 : open(opt->input_path, O_RDONLY | O_CLOEXEC);
-    if (!is_stdin && fd < 0) {
+    if (!is_stdin && stat(opt->input_path, &st) != 0) {
         error_errno(err, "%s: cannot open", opt->input_path);
         return RUN_BAD_INPUT;
     }
-    bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    bool regular = !is_stdin && S_ISREG(st.st_mode);
     run->stats->feed = opt->feed != RUN_FEED_AUTO ? opt->feed
                        : regular                  ? RUN_FEED_RANGES
                                                   : RUN_FEED_RECORDS;
-    if (run->stats->feed == RUN_FEED_RANGES && !regular) {
+    if (run->stats->feed != RUN_FEED_RANGES)
+        return RUN_OK;
+    int fd = regular ? open(opt->input_path, O_RDONLY | O_CLOEXEC) : -1;
+    if (regular && fd < 0) {
+        error_errno(err, "%s: cannot open", opt->input_path);
+        return RUN_BAD_INPUT;
+    }
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* not one, or no longer */
         if (fd >= 0)
             close(fd);
         error_set(err,
@@ -272,11 +280,7 @@ static enum run_result choose_feed(struct run_ctx *run, struct error *err)
                   is_stdin ? "<stdin>" : opt->input_path);
         return RUN_BAD_INPUT;
     }
-    if (run->stats->feed == RUN_FEED_RANGES) {
-        run->input = (struct run_input){.fd = fd, .size = (uint64_t)st.st_size};
-    } else if (fd >= 0) {
-        close(fd);
-    }
+    run->input = (struct run_input){.fd = fd, .size = (uint64_t)st.st_size};
     return RUN_OK;
 }
 
