@@ -32,9 +32,24 @@ def interrupted_at_start(signum, frame):
     sys.exit(128 + signum)
 
 
+def end_with_the_harness():
+    """If the process that started this program dies, even by SIGKILL, this program is killed
+    too (PR_SET_PDEATHSIG, Linux): a model build must not go on for nobody, holding gigabytes.
+    Its Pool workers end on their own once their pipes to it close."""
+    parent = os.getppid()
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux: nothing to ask
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(128 + signal.SIGKILL)
+
+
 if __name__ == "__main__":  # not in a spawned worker, which imports this file as __mp_main__
     signal.signal(signal.SIGTERM, interrupted_at_start)
     signal.signal(signal.SIGINT, interrupted_at_start)
+    end_with_the_harness()
 
 import argparse  # noqa: E402  (after the handlers: an early signal must not print a traceback)
 

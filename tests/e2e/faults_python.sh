@@ -8,6 +8,8 @@
 #     "No space left on device", no FILE.tmpPID left;
 #   - a rule with nested repetition, ((x*)*)*y: refused by C and py: alike (exit 2), where
 #     Python's regex engine would take exponential time;
+#   - kill -9 of sharebench while its Python program builds a large model (over 100 MB
+#     resident): the program dies with it (it went on building for tens of seconds);
 #   - vocab 4294967295: refused before the Python program builds anything (exit 2, "use a
 #     smaller vocab"), as C refuses it (it built until killed).
 # usage: faults_python.sh SHAREBENCH SPECS WORK
@@ -76,6 +78,29 @@ for strategy in serial py:serial; do
   expect_eq "$strategy, nested repetition: exit" 2 "$rc"
   expect_contains "$strategy, nested repetition: message" "$(cat "$WORK/err")" "a quantifier on a group that holds one"
 done
+
+# kill -9 of the harness during the model build.
+"$SHAREBENCH" run --spec "$2/large.csv" --input "$data" --no-baseline --strategy py:serial \
+  >"$WORK/out" 2>"$WORK/err" &
+sb=$!
+prog=""
+for _ in $(seq 1 1200); do # until the program is building (60 s at most)
+  prog=$(pgrep -P $sb -f sharebench_py.py || true)
+  rss=$([ -n "$prog" ] && sed -n 's/^VmRSS:\s*\([0-9]*\).*/\1/p' /proc/"$prog"/status 2>/dev/null || echo 0)
+  [ "${rss:-0}" -gt 100000 ] && break
+  sleep 0.05
+done
+[ -n "$prog" ] || fail "kill -9 during the build: no Python program seen"
+kill -9 $sb
+reap $sb
+gone=no
+for _ in $(seq 1 200); do # 10 s
+  state=$(sed -n 's/^State:\s*\(.\).*/\1/p' /proc/"$prog"/status 2>/dev/null || true)
+  if [ -z "$state" ] || [ "$state" = Z ]; then gone=yes && break; fi
+  sleep 0.05
+done
+expect_eq "kill -9 of sharebench during a py: model build: the program ended" yes "$gone"
+[ "$gone" = yes ] || kill -9 "$prog" 2>/dev/null || true
 
 printf 'seed,1\nvocab,4294967295\nclasses,4\n' >"$WORK/huge.csv"
 set +e
