@@ -58,20 +58,23 @@ static bool claim_stop(int64_t id)
     return claimed;
 }
 
+static _Thread_local bool poison_here; /* this thread's classifier honours the poison */
+
 static void classify_with_faults(const struct classifier *c, const struct record *rec,
                                  struct result *out)
 {
-    if (poison_on && rec->id == poison_id)
+    if (poison_here && rec->id == poison_id)
         raise(SIGKILL);
     if (stops_at(rec->id) && claim_stop(rec->id))
         raise(SIGSTOP);
     inner(c, rec, out);
 }
 
-void test_hooks_wrap(struct classifier *c)
+void test_hooks_wrap(struct classifier *c, bool in_process)
 {
     pthread_once(&faults_once, read_faults); /* once per process: worker threads share it */
-    if ((!poison_on && stop_count == 0) || c->classify == classify_with_faults)
+    poison_here = poison_on && !in_process;
+    if ((!poison_here && stop_count == 0) || c->classify == classify_with_faults)
         return;
     inner = c->classify;
     c->classify = classify_with_faults;

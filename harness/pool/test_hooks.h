@@ -4,7 +4,9 @@
  *
  * SHAREBENCH_TEST_POISON=ID: a worker that meets the record with that id kills itself
  * (SIGKILL), as a crash on a poison record would; the tests use it to check that a dead
- * worker's tasks are sent again and a task that keeps killing workers is reported.
+ * worker's tasks are sent again and a task that keeps killing workers is reported. A run
+ * that classifies in its own process ignores it (`check` runs serial as its reference with
+ * the poison set).
  *
  * SHAREBENCH_TEST_STOP=ID[,ID...] with SHAREBENCH_TEST_STOP_DIR=DIR: the first process of the
  * run to meet one of these records (a worker, or the run itself when it classifies in
@@ -23,8 +25,12 @@
 
 #include "classify.h"
 
-/* Wrap c in the planted faults the environment asks for, if any (once per task). */
-void test_hooks_wrap(struct classifier *c);
+#include <stdbool.h>
+
+/* Wrap c in the planted faults the environment asks for, if any (once per task). in_process:
+ * the run classifies in its own process (serial), where a poison record would kill the run
+ * rather than a worker that can be replaced: only the stops apply there. */
+void test_hooks_wrap(struct classifier *c, bool in_process);
 
 /* Stop here if SHAREBENCH_TEST_PAUSE names point. */
 void test_hooks_pause(const char *point);

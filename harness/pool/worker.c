@@ -141,7 +141,7 @@ static int serve_task(const struct worker_config *cfg, void *ctx, int result_fd,
     struct error why;
     if (s->resolve(ctx, data, h->payload_len, &c, &why) != 0)
         return send_error(result_fd, h->seq, why.msg, err);
-    test_hooks_wrap(&c);
+    test_hooks_wrap(&c, false);
     out->sum = (struct checksum){0};
     out->records = out->rejected = 0;
     buf_clear(&out->text);

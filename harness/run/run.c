@@ -85,7 +85,7 @@ static int stream_in_process(struct run_ctx *run, struct record_reader *reader, 
     struct classifier c;
     int rc = s->resolve(ctx, NULL, 0, &c, err);
     if (rc == 0)
-        test_hooks_wrap(&c);
+        test_hooks_wrap(&c, true);
     for (uint64_t taken = 0; rc == 0 && (opt->limit == 0 || taken < opt->limit); taken++) {
         if (interrupt_signal()) {
             rc = error_set(err, "interrupted by %s", strsignal(interrupt_signal()));
