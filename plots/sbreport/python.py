@@ -4,7 +4,7 @@ import os
 from .load import median_of, num, read_idioms, read_rows, spread
 from .markdown import cell, fmt, table
 from .python_series import section_python_series
-from .verdicts import RULE, by_round, verdict
+from .verdicts import by_round, verdict
 
 
 def python_variants(rows):
@@ -37,7 +37,7 @@ def workers_label(w):
 
 
 def copies_than(a, b, what):
-    """How copies a compare with copies b, by RULE, as a phrase ending with what b is."""
+    """How copies a compare with copies b, by the report's method, as a phrase ending with what b is."""
     word = verdict(a, b, better="more", worse="fewer")
     if word in ("more", "fewer"):
         return f"{word} than {what}"
@@ -182,15 +182,16 @@ def python_touch_table(rows, workers, wmax, out):
 
 
 def python_lessons(rows, idioms, wmax, out, source):
-    """Claims with the numbers behind them, computed here; comparisons follow RULE."""
+    """Claims with the numbers behind them, computed here; comparisons follow the report's method."""
     out.append("### 11.4 What the Python runs show\n")
     rounds = len({r.get("round", r.get("repeat")) for r in rows})
     limits = sorted({num(r["limit"]) for r in rows if r["strategy"].startswith("py:")})
     fewer = f" (per_task_pickle's: the first {fmt(limits[0])})" if len(limits) > 1 else ""
     out.append(f"Every claim here rests on the first {fmt(limits[-1]) if limits else 'n/a'} "
                f"records of the dataset{fewer}, with {wmax} workers, {rounds} round"
-               f"{'' if rounds == 1 else 's'} (source: `{source}`). By the method of this report: "
-               f"{RULE} For memory, \"more\" and \"fewer\" copies follow the same method.\n")
+               f"{'' if rounds == 1 else 's'} (source: `{source}`). Verdicts follow the method stated at "
+               "the top of the report (paired rounds, a 99 % interval; fewer than 8 rounds decide "
+               "nothing); for memory, \"more\" and \"fewer\" copies follow the same method.\n")
     v = lambda s, key="rows_per_s", touch="0": py_values(rows, key, s, wmax, touch)
     p = lambda s, key="rows_per_s", touch="0": py_rounds(rows, key, s, wmax, touch)
     med = lambda vals: spread(vals)[0]
