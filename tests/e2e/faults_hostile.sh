@@ -31,8 +31,11 @@ id "$HOSTILE" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/
   { echo "skipped: cannot create the user $HOSTILE"; exit 77; }
 as_hostile() { setpriv --reuid="$HOSTILE" --regid="$HOSTILE" --clear-groups -- "$@"; }
 
-shared="$WORK/shared" # the folder both users write to, like /tmp
-mkdir "$shared"
+# The folder both users write to, like /tmp. It must be reachable by the second user, which
+# the build tree may not be (a clone under /root, or in a mktemp -d): a folder of its own under
+# /tmp, removed at the end.
+shared=$(mktemp -d "${TMPDIR:-/tmp}/sharebench-hostile.XXXXXX")
+trap 'rm -rf "$shared"' EXIT
 chmod 1777 "$shared"
 private="$WORK/private" # root's own: 0700, holding a file only root may change
 mkdir "$private"

@@ -5,10 +5,16 @@
 # (nothing is installed); the ordinary user is nobody when the test runs as root.
 # usage: install_deps.sh SOURCE_DIR WORK
 set -eu
-SOURCE=$1 WORK=$2
-rm -rf "$WORK"
+SOURCE=$1
+# The ordinary user must reach the stand-ins and the script: the build tree may sit in a folder
+# only root can enter (a clone under /root, or in a mktemp -d), so everything it runs is in a
+# folder of its own under /tmp, removed at the end (WORK, the second argument, is not used).
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sharebench-install-deps.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/bin"
 chmod 755 "$WORK" "$WORK/bin"
+cp "$SOURCE/scripts/install-deps" "$WORK/install-deps"
+chmod 755 "$WORK/install-deps"
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
@@ -28,7 +34,7 @@ as_user() { # INSTALLED: install-deps as an ordinary user; sets rc, out, err
   local who=()
   [ "$(id -u)" -ne 0 ] || who=(setpriv --reuid=65534 --regid=65534 --clear-groups)
   set +e
-  "${who[@]}" env PATH="$WORK/bin:$PATH" FAKE_INSTALLED="$1" bash "$SOURCE/scripts/install-deps" \
+  "${who[@]}" env PATH="$WORK/bin:$PATH" FAKE_INSTALLED="$1" bash "$WORK/install-deps" \
     >"$WORK/out" 2>"$WORK/err"
   rc=$?
   set -e
@@ -46,7 +52,7 @@ as_user all
 grep -q "all dependencies present" "$WORK/out" || fail "nothing missing: not said"
 
 if [ "$(id -u)" -eq 0 ]; then
-  PATH="$WORK/bin:$PATH" FAKE_INSTALLED=none bash "$SOURCE/scripts/install-deps" >"$WORK/out" 2>&1 ||
+  PATH="$WORK/bin:$PATH" FAKE_INSTALLED=none bash "$WORK/install-deps" >"$WORK/out" 2>&1 ||
     fail "root: exit $?"
   grep -q '^apt-get install -y -qq --no-install-recommends build-essential' "$WORK/apt.log" ||
     fail "root: apt-get install not run: $(cat "$WORK/apt.log")"
