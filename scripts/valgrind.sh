@@ -20,6 +20,8 @@ for run in $("$sb" list | awk '{print $1}') shared_arrays:exec mapped_file:exec 
   case "$run" in *:exec*) start=exec ;; esac
   trace=yes
   case "$strategy" in py:*) trace=no feed=records ;; esac
+  # An idiom that only works with a forkserver (sharebench list says so) runs with one.
+  "$sb" list | grep -q "^$strategy .*\[forkserver only\]" && start=forkserver
   set +e
   valgrind -q --trace-children=$trace --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
