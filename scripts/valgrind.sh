@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 sb=build/release/harness/sharebench
 conf=tests/conformance
 failed=0
+listing=$("$sb" list) # read once: each strategy's name, and which need a forkserver
 # Every strategy with forked workers (range feed, the default for a file), then those that
 # can have exec'd ones, then the record feed. A py: strategy's workers are python3, not our
 # code, so for those valgrind checks the harness (the C side that starts and watches the
 # Python program) and does not follow it into the interpreter.
-for run in $("$sb" list | awk '{print $1}') shared_arrays:exec mapped_file:exec \
+for run in $(awk '{print $1}' <<<"$listing") shared_arrays:exec mapped_file:exec \
   per_task_serialize:exec per_worker_copy:exec global_fork/records shared_arrays:exec/records; do
   feed=ranges
   case "$run" in */records) feed=records ;; esac
@@ -21,7 +22,7 @@ for run in $("$sb" list | awk '{print $1}') shared_arrays:exec mapped_file:exec 
   trace=yes
   case "$strategy" in py:*) trace=no feed=records ;; esac
   # An idiom that only works with a forkserver (sharebench list says so) runs with one.
-  "$sb" list | grep -q "^$strategy .*\[forkserver only\]" && start=forkserver
+  grep -q "^$strategy .*\[forkserver only\]" <<<"$listing" && start=forkserver
   set +e
   valgrind -q --trace-children=$trace --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
