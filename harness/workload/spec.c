@@ -76,15 +76,20 @@ static int parse_setting(struct spec_parse *p, unsigned flag, uint64_t min, uint
 /* Why pattern is outside the subset docs/WORKLOAD.md section 1 allows, or NULL. Besides being
  * portable, the subset keeps regcomp's work bounded: glibc compiles "x+" as "xx*", so
  * stacked or many '+' and intervals multiply the compiled pattern (a fuzzer found a 135-byte
- * spec whose rule took regcomp past 4 GB). */
+ * spec whose rule took regcomp past 4 GB). It also keeps out the two shapes on which a
+ * backtracking matcher (the py: strategies' re) takes exponential time where regexec does not:
+ * a repetition inside a repeated group, and an alternation inside one ("(a|ab)*c" against
+ * "aaa...a" tries every way of splitting the a's). A '?' on a group tries it at most once, so
+ * it stays allowed. */
 static const char *pattern_outside_subset(const char *pattern)
 {
     if (strlen(pattern) > PATTERN_MAX)
         return "longer than 256 bytes";
     int plus = 0, depth = 0;
-    bool after_quantifier = false, closed_repeats = false;
-    bool repeats[PATTERN_MAX + 1] = {false}; /* per open group: holds a quantifier */
-    const char *bracket = NULL;              /* inside [...]: where its members start */
+    bool after_quantifier = false, closed_repeats = false, closed_alternates = false;
+    bool repeats[PATTERN_MAX + 1] = {false};    /* per open group: holds a quantifier */
+    bool alternates[PATTERN_MAX + 1] = {false}; /* per open group: holds a '|' */
+    const char *bracket = NULL;                 /* inside [...]: where its members start */
     for (const char *c = pattern; *c; c++) {
         if (bracket) {
             /* A ']' closes the bracket, unless it is its first member ("[]a]", "[^]a]"). */
@@ -104,15 +109,24 @@ static const char *pattern_outside_subset(const char *pattern)
         } else if (quantifier && closed_repeats) {
             return "a quantifier on a group that holds one, like (x*)* (nested repetition: a "
                    "backtracking matcher, as Python's, can take exponential time on it)";
+        } else if ((*c == '*' || *c == '+') && closed_alternates) {
+            return "a '*' or '+' on a group that holds a '|', like (a|ab)* (repeated "
+                   "alternation: a backtracking matcher, as Python's, can take exponential time "
+                   "on it)";
         } else if (*c == '(') {
-            repeats[++depth] = false;
+            depth++;
+            repeats[depth] = alternates[depth] = false;
         } else if (*c == ')' && depth > 0) {
             closing = true;
+        } else if (*c == '|') {
+            alternates[depth] = true;
         }
         closed_repeats = closing && repeats[depth];
+        closed_alternates = closing && alternates[depth];
         if (closing) {
             depth--;
             repeats[depth] = repeats[depth] || closed_repeats;
+            alternates[depth] = alternates[depth] || closed_alternates;
         }
         if (quantifier)
             repeats[depth] = true;

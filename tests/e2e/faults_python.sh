@@ -6,8 +6,9 @@
 #     own: the file it names is replaced, the link stays (the link was replaced);
 #   - --output on a full file system (root mounts a tiny tmpfs; skipped otherwise): exit 1,
 #     "No space left on device", no FILE.tmpPID left;
-#   - a rule with nested repetition, ((x*)*)*y: refused by C and py: alike (exit 2), where
-#     Python's regex engine would take exponential time;
+#   - a rule with nested repetition, ((x*)*)*y, or a repeated alternation, (a|ab)*c: refused
+#     by C and py: alike (exit 2, the same message), before the Python program is started,
+#     where Python's regex engine would take exponential time;
 #   - kill -9 of sharebench while its Python program builds a large model (over 100 MB
 #     resident): the program dies with it (it went on building for tens of seconds);
 #   - vocab 4294967295: refused before the Python program builds anything (exit 2, "use a
@@ -68,15 +69,27 @@ else
   echo "SKIP: py: --output on a full file system: mounting a tmpfs needs root"
 fi
 
+# The Python program is started through a wrapper that logs each start: a refused spec must
+# not get as far as `sharebench_py.py run`.
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec /usr/bin/python3 "$@"\n' "$WORK/python-starts" >"$WORK/python"
+chmod +x "$WORK/python"
 printf 'seed,1\nvocab,100\nclasses,4\nrule,user,1,((((((((((x*)*)*)*)*)*)*)*)*)*)*y\n' >"$WORK/nested.csv"
-for strategy in serial py:serial; do
-  set +e
-  timeout -s KILL 60 "$SHAREBENCH" run --spec "$WORK/nested.csv" --input "$data" --no-baseline \
-    --strategy $strategy >"$WORK/out" 2>"$WORK/err"
-  rc=$?
-  set -e
-  expect_eq "$strategy, nested repetition: exit" 2 "$rc"
-  expect_contains "$strategy, nested repetition: message" "$(cat "$WORK/err")" "a quantifier on a group that holds one"
+printf 'seed,1\nvocab,100\nclasses,4\nrule,text,1,(a|ab)*c\n' >"$WORK/alternation.csv"
+for shape in "nested:a quantifier on a group that holds one" \
+  "alternation:alternation.csv:4: rule pattern '(a|ab)*c' uses a '*' or '+' on a group that holds a '|'"; do
+  for strategy in serial py:serial; do
+    : >"$WORK/python-starts"
+    set +e
+    SHAREBENCH_PYTHON="$WORK/python" timeout -s KILL 60 "$SHAREBENCH" run --spec "$WORK/${shape%%:*}.csv" \
+      --input "$data" --no-baseline --strategy $strategy >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    set -e
+    expect_eq "$strategy, ${shape%%:*}: exit" 2 "$rc"
+    expect_contains "$strategy, ${shape%%:*}: message" "$(cat "$WORK/err")" "${shape#*:}"
+    if grep -q ' run ' "$WORK/python-starts"; then
+      fail "$strategy, ${shape%%:*}: the Python program was started: $(cat "$WORK/python-starts")"
+    fi
+  done
 done
 
 # kill -9 of the harness during the model build.

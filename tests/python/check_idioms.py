@@ -240,6 +240,9 @@ BAD_SPECS = {
     "unmatched-paren": "seed,1\nvocab,10\nclasses,4\nrule,user,0,^(a|b\n",
     "unmatched-bracket": "seed,1\nvocab,10\nclasses,4\nrule,user,0,[ab\n",
     "leading-star": "seed,1\nvocab,10\nclasses,4\nrule,user,0,*ab\n",
+    # Shapes on which Python's backtracking re takes exponential time.
+    "nested-repetition": "seed,1\nvocab,10\nclasses,4\nrule,text,0,((x*)*)*y\n",
+    "repeated-alternation": "seed,1\nvocab,10\nclasses,4\nrule,text,0,(a|ab)*c\n",
     "python-syntax": "seed,1\nvocab,10\nclasses,4\nrule,user,0,(?i)x\n",
     "bad-quoting": 'seed,"1\nvocab,10\n',
     # Accepted by both: a lone ')' is a literal in glibc's ERE; '.' crosses a line end.

@@ -59,6 +59,10 @@ static void test_limits_accepted(void **state)
     text = "seed,1\nvocab,10\nclasses,2\nrule,user,0,\\((a+)\\)*(ab)*(c|d+)x\n";
     assert_int_equal(spec_parse("s.csv", text, strlen(text), &spec, &err), 0);
     spec_free(&spec);
+    /* So is '?' on a group with a '|', and a '|' that is a member or escaped under a '*'. */
+    text = "seed,1\nvocab,10\nclasses,2\nrule,text,0,(^| )(a|ab)?c([|]b)*(a\\|b)+\n";
+    assert_int_equal(spec_parse("s.csv", text, strlen(text), &spec, &err), 0);
+    spec_free(&spec);
 }
 
 static void test_refusals(void **state)
@@ -97,6 +101,10 @@ static void test_refusals(void **state)
     refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,a+b+c+d+e+f+g+h+i+\n", "more than 8 '+'");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,((x*)*)*y\n", "a quantifier on a group");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,(a|(b+))?c\n", "a quantifier on a group");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,(a|a)*b\n",
+            "s.csv:4: rule pattern '(a|a)*b' uses a '*' or '+' on a group that holds a '|'");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,(.|a)+z\n", "on a group that holds a '|'");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,((a|ab)c)*d\n", "holds a '|'");
 
     refused("seed,\"1\nvocab,10\n", "s.csv:1: malformed quoting");
     refused("seed,1\"\nvocab,10\nclasses,2\n", "s.csv:1: malformed quoting");

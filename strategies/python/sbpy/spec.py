@@ -45,11 +45,18 @@ class Spec(NamedTuple):
 
 
 def pattern_outside_subset(pattern):
-    """Why pattern is outside docs/WORKLOAD.md's subset, or None (as harness/workload/spec.c)."""
+    """Why pattern is outside docs/WORKLOAD.md's subset, or None (as harness/workload/spec.c).
+
+    Besides portability, the subset keeps out the two shapes on which re, a backtracking
+    matcher, takes exponential time where C's regexec does not: a repetition inside a repeated
+    group, and an alternation inside one ("(a|ab)*c" against "aaa...a" tries every way of
+    splitting the a's). A '?' on a group tries it at most once, so it stays allowed.
+    """
     if len(pattern) > PATTERN_MAX:
         return "longer than 256 bytes"
     plus, after_quantifier, bracket_start, i = 0, False, None, 0
     repeats, closed_repeats = [False], False  # per open group: holds a quantifier
+    alternates, closed_alternates = [False], False  # per open group: holds a '|'
     while i < len(pattern):
         c = pattern[i]
         if bracket_start is not None:
@@ -70,14 +77,24 @@ def pattern_outside_subset(pattern):
         elif quantifier and closed_repeats:
             return ("a quantifier on a group that holds one, like (x*)* (nested repetition: a "
                     "backtracking matcher, as Python's, can take exponential time on it)")
+        elif c in "*+" and closed_alternates:
+            return ("a '*' or '+' on a group that holds a '|', like (a|ab)* (repeated "
+                    "alternation: a backtracking matcher, as Python's, can take exponential time "
+                    "on it)")
         elif c == "(":
             repeats.append(False)
+            alternates.append(False)
         elif c == ")" and len(repeats) > 1:
             closing = True
+        elif c == "|":
+            alternates[-1] = True
         closed_repeats = closing and repeats[-1]
+        closed_alternates = closing and alternates[-1]
         if closing:
             repeats.pop()
             repeats[-1] = repeats[-1] or closed_repeats
+            alternates.pop()
+            alternates[-1] = alternates[-1] or closed_alternates
         if quantifier:
             repeats[-1] = True
         plus += c == "+"
