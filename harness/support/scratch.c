@@ -68,17 +68,15 @@ static bool is_check_dir(const char *name, pid_t *owner)
 }
 
 /* Is name sharebench-PID-N.img or sharebench-PID-N.img.tmp (or the Python memmap idiom's
- * sharebench-py-PID-N.img and .img.tmp, which *python marks: not locked by its owner)? Its PID
- * to *owner. */
-static bool is_ours(const char *name, pid_t *owner, bool *python)
+ * sharebench-py-PID-N.img and .img.tmp)? Its PID to *owner. */
+static bool is_ours(const char *name, pid_t *owner)
 {
     unsigned long pid, n;
     const char *p;
     if (strncmp(name, PREFIX, strlen(PREFIX)) != 0)
         return false;
     name += strlen(PREFIX);
-    *python = strncmp(name, "py-", 3) == 0;
-    if (*python)
+    if (strncmp(name, "py-", 3) == 0)
         name += 3;
     if (!parse_digits(name, &pid, &p) || pid == 0 || pid > INT_MAX || *p != '-' ||
         !parse_digits(p + 1, &n, &p))
@@ -129,9 +127,9 @@ static bool owner_running(pid_t owner, time_t written)
     return started < 0 || started <= (long long)written + 1;
 }
 
-#define LOCK_GRACE_SECONDS 10 /* a C image is locked the instant after it is created */
+#define LOCK_GRACE_SECONDS 10 /* an image is locked the instant after it is created */
 
-/* Whether the owner of an unlocked C image (sharebench-PID-N.img) may still be about to lock
+/* Whether the owner of an unlocked image (sharebench-PID-N.img) may still be about to lock
  * it: its PID runs and the file is newer than LOCK_GRACE_SECONDS. An older unlocked image of
  * a running PID is a namesake's leftover (PID 1's, say, which would otherwise stay forever). */
 static bool image_owner_running(pid_t owner, time_t written)
@@ -155,7 +153,7 @@ static int unlink_same(int dirfd, const char *name, const struct stat *opened)
 
 /* Look at one file of ours; remove it if stale. Returns false if it is not a regular file
  * (nothing of ours) or has gone already. */
-static bool sweep_one(int dirfd, const char *name, bool python, struct scratch_file *f)
+static bool sweep_one(int dirfd, const char *name, struct scratch_file *f)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
@@ -171,8 +169,7 @@ static bool sweep_one(int dirfd, const char *name, bool python, struct scratch_f
     f->uid = (unsigned)st.st_uid;
     if (st.st_uid != geteuid()) {
         f->foreign = true;
-    } else if (python ? owner_running(f->owner, st.st_mtime)
-                      : image_owner_running(f->owner, st.st_mtime)) {
+    } else if (image_owner_running(f->owner, st.st_mtime)) {
         /* in use */
     } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         f->errnum = errno == EWOULDBLOCK ? 0 : errno;
@@ -236,15 +233,14 @@ static int sweep(const char *dir, pid_t only_owner,
     struct dirent *e;
     while ((errno = 0, e = readdir(d)) != NULL) {
         struct scratch_file f = {0};
-        bool python = false, check_dir = is_check_dir(e->d_name, &f.owner);
-        if ((!check_dir && !is_ours(e->d_name, &f.owner, &python)) ||
-            (only_owner && f.owner != only_owner))
+        bool check_dir = is_check_dir(e->d_name, &f.owner);
+        if ((!check_dir && !is_ours(e->d_name, &f.owner)) || (only_owner && f.owner != only_owner))
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         f.path = path;
         if (check_dir ? !sweep_check_dir(dirfd(d), e->d_name, &f)
-                      : !sweep_one(dirfd(d), e->d_name, python, &f))
+                      : !sweep_one(dirfd(d), e->d_name, &f))
             continue;
         removed += f.removed;
         if (report)

@@ -11,7 +11,8 @@
  * container), the PID covers the instant between creating a file and locking it: an unlocked
  * image older than 10 s is stale whatever runs under its PID (PID 1 would otherwise keep
  * sharebench-1-0.img forever). A PID that started after a file was last written (recycled)
- * is not its owner. Python's memmap images are not locked: their PID alone decides.
+ * is not its owner. Python's memmap images (sharebench-py-PID-N.img, strategies/python/sbpy/
+ * idioms/memmap.py) follow the same protocol.
  * Files of other users are never removed, whoever sweeps (root included): the directory may
  * be shared, and their runs may be in a PID namespace that this one cannot see. The folder a
  * `sharebench check` works in, sharebench-check-PID-XXXXXX, is swept the same way (by PID

@@ -4,7 +4,9 @@
 #   fullfs  mapped_file's image on a file system too small for it (a 4 MB tmpfs; needs root
 #           to mount it, else skipped with 77), and on one with no space at all, with and
 #           without the baseline: a message naming the directory and the space needed, exit
-#           1, nothing left in the directory, no process left.
+#           1, nothing left in the directory, no process left. The same for py:memmap's
+#           image (forked and spawned workers; skipped without the py: strategies), whose
+#           message names the file.
 #   fifo    a FIFO and standard input as --input, baseline on: the run finishes, with the
 #           regular file's checksum, and says the baseline was measured on generated records.
 #           While a run waits on a FIFO, mapped_file's image is mapped read-only (r--s) in the
@@ -16,6 +18,10 @@
 #           no empty-model spec is ever left in TMPDIR, no worker outlives the parent. The
 #           runs killed mid-run read a FIFO that is held open: they wait for records, alive,
 #           until they are killed, however fast the machine.
+#   pyclean a live py:memmap run's image (the run waits on a held FIFO) is kept by `sharebench
+#           clean` run in another PID namespace, where the PID in its name means nothing: the
+#           run's lock on it says it is in use; the run then ends with the serial checksum.
+#           Needs root for the namespace, and the py: strategies (else skipped with 77).
 # usage: faults_files.sh SHAREBENCH SPECS WORK PART
 set -eu
 SHAREBENCH=$1 SPECS=$2 WORK=$3 PART=$4
@@ -74,6 +80,22 @@ part_fullfs() {
       expect_no_process "$what" "$fs"
     done
   done
+  # The Python memmap idiom reserves its image's blocks too (it died of SIGBUS).
+  if "$SHAREBENCH" list 2>/dev/null | grep -q '^py:memmap '; then
+    for start in fork spawn; do
+      what="py:memmap $start, 27 MB image on a 4 MB file system"
+      run_sb run --spec "$spec" --input "$data" --strategy py:memmap --workers 2 \
+        --start "$start" --scratch-dir "$fs" --no-baseline
+      expect_eq "$what: exit" 1 "$rc"
+      expect_contains "$what: message" "$err" "memmap: $fs/sharebench-py-"
+      expect_contains "$what: reason" "$err" ".img.tmp: no space for the model's image (No space left on device): it needs 27.2 MB"
+      expect_eq "$what: one message" 1 "$(printf '%s\n' "$err" | wc -l)"
+      expect_empty "$what" "$fs"
+      expect_no_process "$what" "$fs"
+    done
+  else
+    echo "SKIP: py:memmap on a full file system: no py: strategies (/usr/bin/python3 without numpy?)"
+  fi
   # No space at all: the baseline's one-token image fails too, and only the run's own error
   # is printed.
   dd if=/dev/zero of="$fs/filler" bs=64k 2>/dev/null || true
@@ -279,12 +301,16 @@ part_kill() {
   expect_contains "clean: total" "$out" "removed 1 file (34.0 MB) from $scratch"
   expect_empty "exec: scratch after clean" "$scratch"
 
-  # The Python memmap idiom's images follow the same naming, with py- before the PID: a dead
-  # run's goes, a live one's (this shell's) stays, a name that is not ours is not touched.
+  # The Python memmap idiom's images follow the same naming, with py- before the PID, and the
+  # same rules: a dead run's goes, a live one's (this shell's, written just now) stays, an
+  # unlocked one older than 10 s goes even if its PID runs (PID 1: it would stay for ever), a
+  # name that is not ours is not touched.
   touch "$scratch/sharebench-py-999999999-1.img" "$scratch/sharebench-py-$$-1.img" \
     "$scratch/sharebench-py-x-1.img"
+  touch -d '1 minute ago' "$scratch/sharebench-py-1-1.img"
   run_sb clean --scratch-dir "$scratch"
   expect_contains "clean: a dead Python run's image" "$out" "removed $scratch/sharebench-py-999999999-1.img"
+  expect_contains "clean: PID 1's old unlocked Python image" "$out" "removed $scratch/sharebench-py-1-1.img"
   expect_eq "clean: what stays" "sharebench-py-$$-1.img sharebench-py-x-1.img" \
     "$(ls -A "$scratch" | tr '\n' ' ' | sed 's/ $//')"
   rm -f "$scratch"/sharebench-py-*
@@ -314,6 +340,51 @@ part_kill() {
     expect_empty "$start: scratch after kill -9 during the baseline" "$scratch"
   done
   expect_empty "TMPDIR after the kills" "$TMPDIR"
+}
+
+part_pyclean() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: a PID namespace of its own (unshare --pid) needs root"
+    exit 77
+  fi
+  if ! "$SHAREBENCH" list 2>/dev/null | grep -q '^py:memmap '; then
+    echo "SKIP: no py: strategies in this build (/usr/bin/python3 without numpy?)"
+    exit 77
+  fi
+  if ! unshare --pid --fork --mount-proc true 2>/dev/null; then
+    echo "SKIP: cannot make a PID namespace (unshare --pid --fork --mount-proc)"
+    exit 77
+  fi
+  scratch="$WORK/scratch"
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  head -n 200 "$data" >"$WORK/head.csv"
+  run_sb run --spec "$spec" --input "$WORK/head.csv" --strategy serial --no-baseline
+  want=$(summary_value checksum)
+  # A py:memmap run whose image is in place, waiting for records on a held FIFO.
+  hold_fifo "$WORK/py.fifo" 200
+  sb_in_background run --spec "$spec" --input "$WORK/py.fifo" --strategy py:memmap --workers 2 \
+    --scratch-dir "$scratch" --no-baseline
+  image=""
+  for _ in $(seq 1 1200); do # 60 s at most
+    image=$(cd "$scratch" && ls -A | grep '^sharebench-py-[0-9]*-[0-9]*\.img$' || true)
+    [ -n "$image" ] || ! kill -0 "$parent" 2>/dev/null || { sleep 0.05 && continue; }
+    break
+  done
+  [ -n "$image" ] || fail "py:memmap: no image seen in $scratch ($(cat "$WORK/err"))"
+  # `clean` from another PID namespace, where the PID in the image's name is nobody: the lock
+  # the run holds is what keeps the image.
+  set +e
+  unshare --pid --fork --mount-proc "$SHAREBENCH" clean --scratch-dir "$scratch" >"$WORK/clean" 2>&1
+  rc=$?
+  set -e
+  expect_eq "clean in another PID namespace: exit" 0 "$rc"
+  expect_contains "clean in another PID namespace" "$(cat "$WORK/clean")" "kept $scratch/$image"
+  [ -e "$scratch/$image" ] || fail "clean in another PID namespace removed the live py:memmap image"
+  release_fifo
+  wait "$parent" && rc=0 || rc=$?
+  expect_eq "py:memmap after the clean: exit ($(cat "$WORK/err"))" 0 "$rc"
+  expect_eq "py:memmap after the clean: checksum" "$want" "$(summary_value checksum)"
+  expect_empty "py:memmap: scratch after the run" "$scratch"
 }
 
 "part_$PART"
