@@ -97,7 +97,8 @@ static int reserve(int fd, size_t size, const char *what, struct error *err)
                          what, (double)size / 1e6, free_mb);
     if (rc != 0) {
         errno = rc;
-        return error_errno(err, "mapped_file: %s: cannot reserve %zu bytes", what, size);
+        return error_errno(err, "mapped_file: %s: cannot reserve %zu bytes for the model's image",
+                           what, size);
     }
     return 0;
 }

@@ -46,7 +46,8 @@ struct strategy_state {
 static int fill_memfd(int fd, const struct spec *spec, size_t size, struct error *err)
 {
     if (ftruncate(fd, (off_t)size) != 0)
-        return error_errno(err, "shared_arrays: ftruncate %zu bytes", size);
+        return error_errno(
+            err, "shared_arrays: cannot size the model's image (a memfd) to %zu bytes", size);
     /* Take the memory now: a page the kernel cannot supply while the image is written through
      * the mapping would be a SIGBUS, not a message. */
     int rc = posix_fallocate(fd, 0, (off_t)size);

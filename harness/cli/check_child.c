@@ -45,7 +45,7 @@ int child_start(const char *exe, const char *const argv[], const char *dir, bool
     if (pid < 0) {
         if (with_stdin)
             close(in[0]), close(in[1]);
-        return error_errno(err, "fork");
+        return error_cannot_start(err, "cannot start %s: fork", argv[0]);
     }
     if (pid == 0)
         become(c, exe, argv, in[0]);

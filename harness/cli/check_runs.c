@@ -213,6 +213,7 @@ static int run_argv(struct checker *c, const struct run_argv *a, struct child_re
     if (child_start(SELF_EXE, a->v, c->dir, false, c->timeout, &child, &err) != 0 ||
         child_finish(&child, r, &err) != 0) {
         fprintf(stderr, "sharebench check: cannot run %s: %s\n", SELF_EXE, err.msg);
+        c->unstarted++;
         return -1;
     }
     return 0;

@@ -35,6 +35,7 @@ struct checker {
     struct check_case cases[CHECK_CASES_MAX];
     unsigned ncases;
     unsigned passed, failed, skipped;
+    unsigned unstarted; /* runs that could not even start (each reason printed) */
 };
 
 /* How one run is made; start is "fork" or "exec". A list ends with feed NULL. */

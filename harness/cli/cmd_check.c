@@ -413,7 +413,13 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "sharebench check: interrupted\n");
         return 128 + interrupt_signal();
     }
+    bool whole = c.failed == 0 && c.unstarted == 0;
     printf("%s: %u passed, %u failed, %u skipped%s\n", c.s->name, c.passed, c.failed, c.skipped,
-           c.failed ? "" : ": every check passes");
-    return c.failed ? EXIT_FAILURE_RUN : EXIT_OK;
+           whole ? ": every check passes" : "");
+    if (c.unstarted)
+        fprintf(stderr,
+                "sharebench check: %u run(s) could not start (see above): the check is "
+                "incomplete\n",
+                c.unstarted);
+    return whole ? EXIT_OK : EXIT_FAILURE_RUN;
 }

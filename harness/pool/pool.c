@@ -34,6 +34,8 @@ struct pool *pool_start(const struct pool_options *opt, const struct strategy *s
     double t0 = p->started = now_seconds();
     for (unsigned i = 0; i < p->n; i++) {
         if (pool_spawn_worker(p, &p->w[i], err) != 0) {
+            struct error why = *err;
+            error_set(err, "%u of %u workers started, then: %s", i, p->n, why.msg);
             pool_stop(p, NULL, NULL);
             return NULL;
         }

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 
 /* A task in flight, kept until its results come back whole: if its worker dies, it is sent
@@ -39,6 +40,7 @@ struct pool_worker {
     pid_t pid;                            /* processes */
     pthread_t thread;                     /* threads */
     bool running;                         /* started and not yet reaped or joined */
+    atomic_bool dismissed;                /* threads: the parent stopped reading its results */
     int task_fd;                          /* parent writes tasks here (non-blocking) */
     int result_fd;                        /* parent reads results here (non-blocking) */
     int worker_task_fd, worker_result_fd; /* the worker's ends */

@@ -204,6 +204,7 @@ int pool_reap_worker(struct pool *p, struct pool_worker *w, bool force, struct e
         return 0;
     w->running = false;
     if (pool_is_threads(p)) {
+        atomic_store(&w->dismissed, true);
         pool_close_fd(&w->result_fd); /* a thread blocked writing results gets EPIPE */
         join(p, w);
         return 0;

@@ -159,7 +159,10 @@ static void *run_thread(void *arg)
 {
     struct pool_worker *w = arg;
     struct error err;
-    if (worker_serve(&w->pool->config, w->worker_task_fd, w->worker_result_fd, &err) != 0)
+    /* A thread whose results the parent no longer reads (the run failed, and says why) ends
+     * on a write that fails: nothing more to say. */
+    if (worker_serve(&w->pool->config, w->worker_task_fd, w->worker_result_fd, &err) != 0 &&
+        !atomic_load(&w->dismissed))
         fprintf(stderr, "%s: worker thread %u: %s\n", util_command(), w->index, err.msg);
     getrusage(RUSAGE_THREAD, &w->usage);
     pool_close_fd(&w->worker_task_fd);
@@ -172,7 +175,7 @@ static int start_thread(struct pool_worker *w, struct error *err)
     int rc = pthread_create(&w->thread, NULL, run_thread, w);
     if (rc != 0) {
         errno = rc;
-        return error_errno(err, "pthread_create");
+        return error_cannot_start(err, "cannot start worker %u: pthread_create", w->index);
     }
     w->running = true;
     return 0;
@@ -258,7 +261,7 @@ static int start_process(struct pool *p, struct pool_worker *w, struct error *er
     if (pid < 0) {
         if (argv)
             free_argv(argv);
-        return error_errno(err, "fork");
+        return error_cannot_start(err, "cannot start worker %u: fork", w->index);
     }
     if (pid == 0 && argv)
         exec_child(p, w, argv);

@@ -66,7 +66,7 @@ int spawn_capture_fd(const char *exe, char *const argv[], char *out, size_t cap,
     if (rc != 0) {
         close(pipefd[0]);
         errno = rc;
-        return error_errno(err, "cannot start %s", argv[0]);
+        return error_cannot_start(err, "cannot start %s", argv[0]);
     }
     interrupt_forward(pid);
     read_all(pipefd[0], out, cap);

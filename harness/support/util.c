@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,16 +35,58 @@ int error_set(struct error *err, const char *fmt, ...)
     return -1;
 }
 
+/* Where errnum is what a resource limit gives (EAGAIN when a process or thread cannot be
+ * started: ulimit -u; EFBIG: ulimit -f) and that limit is set, the usual cause: " (ulimit -X,
+ * ..., is N)"; else "". */
+static void limit_note(int errnum, bool starting, char *note, size_t cap)
+{
+    int resource = starting && errnum == EAGAIN ? RLIMIT_NPROC
+                   : errnum == EFBIG            ? RLIMIT_FSIZE
+                                                : -1;
+    struct rlimit limit;
+    note[0] = '\0';
+    if (resource < 0 || getrlimit(resource, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return;
+    if (resource == RLIMIT_NPROC)
+        snprintf(note, cap, " (ulimit -u, the per-user limit on processes and threads, is %llu)",
+                 (unsigned long long)limit.rlim_cur);
+    else
+        snprintf(note, cap, " (ulimit -f, the limit on the size of a file written, is %llu bytes)",
+                 (unsigned long long)limit.rlim_cur);
+}
+
+/* fmt's message, then ": strerror(errnum)" and what limit_note says. */
+static void error_with_errno(struct error *err, int errnum, bool starting, const char *fmt,
+                             va_list ap)
+{
+    char note[128];
+    limit_note(errnum, starting, note, sizeof note);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof err->msg)
+        snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s%s", strerror(errnum), note);
+}
+
 int error_errno(struct error *err, const char *fmt, ...)
 {
     int saved = errno;
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        error_with_errno(err, saved, false, fmt, ap);
         va_end(ap);
-        if (n >= 0 && (size_t)n < sizeof err->msg)
-            snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(saved));
+    }
+    errno = saved;
+    return -1;
+}
+
+int error_cannot_start(struct error *err, const char *fmt, ...)
+{
+    int saved = errno;
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        error_with_errno(err, saved, true, fmt, ap);
+        va_end(ap);
     }
     errno = saved;
     return -1;

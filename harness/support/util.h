@@ -30,8 +30,15 @@ struct error {
 /* Fill err (if not NULL) with a printf-style message. Always returns -1. */
 int error_set(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Like error_set, with ": strerror(errno)" appended. Always returns -1. */
+/* Like error_set, with ": strerror(errno)" appended, and for EFBIG the file size limit
+ * (ulimit -f) where one is set. Always returns -1. */
 int error_errno(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Like error_errno, for a process or thread that could not be started (fork, posix_spawn,
+ * pthread_create): where errno is EAGAIN and the per-user process limit is set, the message
+ * ends with that limit, the usual cause (threads count against it as processes do). */
+int error_cannot_start(struct error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* The command that messages printed from deep inside name ("sharebench run"): set once by
  * main before anything else runs; "sharebench" until then. The string must outlive the

@@ -3,8 +3,8 @@
 #   - an input with no line end (an endless stream of NUL bytes on standard input, a file of
 #     one long line): exit 2 at once, "no line end in the first 4096 bytes";
 #   - a header, then an endless line: SIGINT stops the run (exit 130, a message);
-#   - ulimit -f: gen and run --output exit 1 with "File too large" and leave no file (not
-#     killed by SIGXFSZ, exit 153);
+#   - ulimit -f: gen, run --output and the model's image (mapped_file, shared_arrays) exit 1
+#     with "File too large" and the limit, and leave no file (not killed by SIGXFSZ, exit 153);
 #   - SIGHUP stops a run like SIGTERM: exit 129, "interrupted by Hangup", FILE.partial kept;
 #   - SIGINT before any result: exit 130, no FILE.partial holding only the header;
 #   - a small stack (ulimit -s 64) is enough for a pooled run (it segfaulted: 32 KB of poll
@@ -13,7 +13,8 @@
 #   - --timeline onto a FIFO nobody reads: exit 2, "no process reads the FIFO" (no hang);
 #   - `clean` removes the folder of a check killed by SIGKILL (sharebench-check-PID-XXXXXX)
 #     and an image named after a PID that runs but started after the image was written
-#     (PID 1), and keeps a live process's.
+#     (PID 1), and keeps a live process's;
+#   - ulimit -u: a worker that cannot start ends the run with exit 1, the limit named, nothing left.
 # Signals are sent once the run's handler is installed (/proc/PID/status SigCgt), never on
 # a guess of time; a run that hangs is killed by `timeout` and the check fails.
 # usage: faults_limits.sh SHAREBENCH SPECS WORK
@@ -61,21 +62,46 @@ signal_and_wait "$pid" INT "endless line"
 expect_eq "endless line, SIGINT: exit" 130 "$rc"
 expect_contains "endless line, SIGINT: message" "$(cat "$WORK/err")" "interrupted by Interrupt"
 
+# run_limited FLAG VALUE COMMAND...: COMMAND under `ulimit FLAG VALUE`, its output in
+# $WORK/out and $WORK/err; sets rc.
+run_limited() {
+  set +e
+  bash -c 'ulimit "$1" "$2" && shift 2 && exec "$@"' _ "$@" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  set -e
+}
+
 # 3. ulimit -f (in KiB blocks): past it, a write fails with a message and leaves no file.
 # past_file_limit WHAT FILE ARGS...
 past_file_limit() {
   local what=$1 file=$2
   shift 2
-  set +e
-  (ulimit -f 64 && exec "$SHAREBENCH" "$@") >"$WORK/out" 2>"$WORK/err"
-  rc=$?
-  set -e
+  run_limited -f 64 "$SHAREBENCH" "$@"
   expect_eq "$what past ulimit -f: exit" 1 "$rc"
   expect_contains "$what past ulimit -f: message" "$(cat "$WORK/err")" "write failed: File too large"
   [ ! -e "$file" ] || fail "$what past ulimit -f: left $file"
 }
 past_file_limit gen "$WORK/big.csv" gen --spec "$spec" --rows 5000 --quiet --output "$WORK/big.csv"
 past_file_limit "run --output" "$WORK/results.csv" "${run[@]}" --input "$data" --output "$WORK/results.csv"
+
+# 3b. The model's image past ulimit -f: the tiny spec's is 64960 bytes, over 32 KB, which the
+# summary on standard output stays under. Exit 1, a message naming the image and the limit,
+# nothing left in the scratch dir, no process left (every one of the run names image-spec.csv).
+cp "$spec" "$WORK/image-spec.csv"
+for strategy in "mapped_file --start exec" mapped_file "shared_arrays --start exec"; do
+  rm -rf "$WORK/image-scratch"
+  mkdir "$WORK/image-scratch"
+  # shellcheck disable=SC2086 # the strategy's words are separate flags
+  run_limited -f 32 "$SHAREBENCH" run --spec "$WORK/image-spec.csv" --input "$data" --no-baseline \
+    --sample-ms 0 --strategy $strategy --workers 2 --scratch-dir "$WORK/image-scratch"
+  what="$strategy, its image past ulimit -f 32"
+  expect_eq "$what: exit" 1 "$rc"
+  expect_contains "$what: message" "$(cat "$WORK/err")" "model's image"
+  expect_contains "$what: the limit" "$(cat "$WORK/err")" \
+    "File too large (ulimit -f, the limit on the size of a file written, is 32768 bytes)"
+  expect_eq "$what: left in the scratch dir" "" "$(ls -A "$WORK/image-scratch")"
+  expect_eq "$what: processes left" "" "$(pgrep -f -- "$WORK/image-spec.csv" || true)"
+done
 
 # 4. SIGHUP, and SIGINT before any result: a run reading a FIFO held open here.
 for case in HUP:1:129:some INT:2:130:none; do
@@ -154,4 +180,47 @@ expect_eq "clean: exit" 0 "$rc"
 [ ! -e "$scratch/sharebench-1-0.img" ] || fail "clean kept sharebench-1-0.img (unlocked, a minute old)"
 expect_contains "clean: why it removed PID 1's image" "$out" "process 1 runs but is not its owner"
 [ -d "$scratch/sharebench-check-$$-XyZabc" ] || fail "clean removed the folder of a live process"
+
+# 8. ulimit -u: a worker that cannot start. Root is exempt from the limit, so the run goes as
+# nobody, on copies of the binary and files in a folder of its own that nobody can read. The
+# limit counts nobody's processes and threads already running plus 4: the run and 3 workers
+# start, worker 3 cannot. After: exit 1, the limit named, and nothing left (no process of
+# nobody's beyond those before, no output, no .partial, no image, no shared memory).
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+  echo "SKIP ulimit -u: only root can run the check as another user, whom the limit binds"
+else
+  as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  nproc_dir=$(mktemp -d /tmp/sharebench-nproc-XXXXXX)
+  cp "$SHAREBENCH" "$spec" "$data" "$nproc_dir/"
+  mkdir "$nproc_dir/scratch"
+  chmod 755 "$nproc_dir" "$nproc_dir/sharebench"
+  chmod 644 "$nproc_dir/spec.csv" "$nproc_dir/input.csv"
+  chmod 1777 "$nproc_dir/scratch"
+  for strategy in threads global_fork "mapped_file --start exec" "shared_arrays --start exec"; do
+    shm_before=$(find /dev/shm -user nobody 2>/dev/null | wc -l)
+    before=$(ps -L -u nobody -o lwp= | wc -l)
+    limit=$((before + 4))
+    # shellcheck disable=SC2086 # the strategy's words are separate flags
+    run_limited -u "$limit" "${as_nobody[@]}" "$nproc_dir/sharebench" run --spec "$nproc_dir/spec.csv" \
+      --input "$nproc_dir/input.csv" --no-baseline --sample-ms 0 --strategy $strategy --workers 8 \
+      --scratch-dir "$nproc_dir/scratch" --output "$nproc_dir/scratch/results.csv"
+    what="ulimit -u $limit, $strategy"
+    expect_eq "$what: exit" 1 "$rc"
+    expect_contains "$what: message" "$(cat "$WORK/err")" "3 of 8 workers started, then: cannot start worker 3: "
+    expect_contains "$what: the limit" "$(cat "$WORK/err")" \
+      "Resource temporarily unavailable (ulimit -u, the per-user limit on processes and threads, is $limit)"
+    expect_eq "$what: nobody's processes after" "$before" "$(ps -L -u nobody -o lwp= | wc -l)"
+    expect_eq "$what: scratch dir (output, .partial, image)" "" "$(ls -A "$nproc_dir/scratch")"
+    expect_eq "$what: shared memory of nobody's" "$shm_before" "$(find /dev/shm -user nobody 2>/dev/null | wc -l)"
+  done
+  # check: a run it cannot start makes the check incomplete (exit 1), never "every check passes".
+  cp -r "$(dirname "$0")/../conformance" "$nproc_dir/cases"
+  chmod -R a+rX "$nproc_dir/cases"
+  limit=$(($(ps -L -u nobody -o lwp= | wc -l) + 1))
+  run_limited -u "$limit" "${as_nobody[@]}" "$nproc_dir/sharebench" check --strategy serial \
+    --cases "$nproc_dir/cases"
+  expect_eq "ulimit -u $limit, check: exit" 1 "$rc"
+  expect_contains "ulimit -u $limit, check: message" "$(cat "$WORK/err")" "could not start (see above): the check is incomplete"
+  rm -rf "$nproc_dir"
+fi
 finish
