@@ -69,9 +69,54 @@ static int parse_setting(struct spec_parse *p, unsigned flag, uint64_t min, uint
     return parse_number(p, min, max, out);
 }
 
-/* Longest pattern, and most '+' (each one makes regcomp copy its operand) a rule may use. */
+/* Longest pattern, most '+' (each one makes regcomp copy its operand) a rule may use, and most
+ * ways through it (struct ways). */
 #define PATTERN_MAX      256
 #define PATTERN_PLUS_MAX 8
+#define PATTERN_WAYS_MAX 256
+
+/* The ways a backtracking matcher can go through a pattern from one place in the subject,
+ * repetition aside (bounded apart): an atom offers 1, a '?' adds 1 to its atom's, a sequence
+ * offers the product of its atoms', a group the sum of its branches'. One per open group, each
+ * count capped past PATTERN_WAYS_MAX; last is the atom a quantifier may still change. */
+struct ways {
+    uint64_t branches, sequence, last;
+};
+#define WAYS_START ((struct ways){0, 1, 1})
+#define WAYS_CAP   (PATTERN_WAYS_MAX + 1)
+
+static uint64_t capped(uint64_t n)
+{
+    return n < WAYS_CAP ? n : WAYS_CAP;
+}
+
+static void ways_atom(struct ways *w)
+{
+    w->sequence = capped(w->sequence * w->last);
+    w->last = 1;
+}
+
+static void ways_branch(struct ways *w)
+{
+    *w = (struct ways){capped(w->branches + w->sequence * w->last), 1, 1};
+}
+
+/* Close the group at w[depth]: it becomes the last atom of w[depth - 1]. */
+static void ways_close(struct ways *w, int depth)
+{
+    ways_branch(&w[depth]);
+    ways_atom(&w[depth - 1]);
+    w[depth - 1].last = w[depth].branches;
+}
+
+/* The ways through a whole pattern, from w when it has been read to its end. */
+static uint64_t ways_total(struct ways *w, int depth)
+{
+    for (; depth > 0; depth--) /* an unclosed group: regcomp refuses the pattern anyway */
+        ways_close(w, depth);
+    ways_branch(&w[0]);
+    return w[0].branches;
+}
 
 /* Why pattern is outside the subset docs/WORKLOAD.md section 1 allows, or NULL. Besides being
  * portable, the subset keeps regcomp's work bounded: glibc compiles "x+" as "xx*", so
@@ -80,7 +125,8 @@ static int parse_setting(struct spec_parse *p, unsigned flag, uint64_t min, uint
  * backtracking matcher (the py: strategies' re) takes exponential time where regexec does not:
  * a repetition inside a repeated group, and an alternation inside one ("(a|ab)*c" against
  * "aaa...a" tries every way of splitting the a's). A '?' on a group tries it at most once, so
- * it stays allowed. */
+ * it stays allowed; but choices in sequence multiply ("a?a?a?...aaa" against "aaa": 2 ways
+ * per '?'), so the ways through a pattern are bounded too (struct ways). */
 static const char *pattern_outside_subset(const char *pattern)
 {
     if (strlen(pattern) > PATTERN_MAX)
@@ -89,7 +135,8 @@ static const char *pattern_outside_subset(const char *pattern)
     bool after_quantifier = false, closed_repeats = false, closed_alternates = false;
     bool repeats[PATTERN_MAX + 1] = {false};    /* per open group: holds a quantifier */
     bool alternates[PATTERN_MAX + 1] = {false}; /* per open group: holds a '|' */
-    const char *bracket = NULL;                 /* inside [...]: where its members start */
+    struct ways ways[PATTERN_MAX + 1] = {WAYS_START};
+    const char *bracket = NULL; /* inside [...]: where its members start */
     for (const char *c = pattern; *c; c++) {
         if (bracket) {
             /* A ']' closes the bracket, unless it is its first member ("[]a]", "[^]a]"). */
@@ -102,8 +149,10 @@ static const char *pattern_outside_subset(const char *pattern)
             return "an interval {m,n} (not in the subset: literals . [] ^ $ ( ) | * + ?)";
         if (*c == '\\' && c[1]) {
             c++;
+            ways_atom(&ways[depth]);
         } else if (*c == '[') {
             bracket = c[1] == '^' ? c + 2 : c + 1;
+            ways_atom(&ways[depth]);
         } else if (quantifier && after_quantifier) {
             return "a quantifier right after another (undefined in POSIX ERE)";
         } else if (quantifier && closed_repeats) {
@@ -114,12 +163,20 @@ static const char *pattern_outside_subset(const char *pattern)
                    "alternation: a backtracking matcher, as Python's, can take exponential time "
                    "on it)";
         } else if (*c == '(') {
+            ways_atom(&ways[depth]);
             depth++;
             repeats[depth] = alternates[depth] = false;
+            ways[depth] = WAYS_START;
         } else if (*c == ')' && depth > 0) {
             closing = true;
+            ways_close(ways, depth);
         } else if (*c == '|') {
             alternates[depth] = true;
+            ways_branch(&ways[depth]);
+        } else if (*c == '?') {
+            ways[depth].last = capped(ways[depth].last + 1);
+        } else if (!quantifier) {
+            ways_atom(&ways[depth]);
         }
         closed_repeats = closing && repeats[depth];
         closed_alternates = closing && alternates[depth];
@@ -133,7 +190,13 @@ static const char *pattern_outside_subset(const char *pattern)
         plus += *c == '+';
         after_quantifier = quantifier;
     }
-    return plus > PATTERN_PLUS_MAX ? "more than 8 '+' quantifiers" : NULL;
+    if (plus > PATTERN_PLUS_MAX)
+        return "more than 8 '+' quantifiers";
+    if (ways_total(ways, depth) > PATTERN_WAYS_MAX)
+        return "more than 256 ways through it ('?' and '|' choices in a row multiply, as in "
+               "a?a?a?a?a?a?a?a?a?aaaaaaaaa: a backtracking matcher, as Python's, can take "
+               "exponential time on them)";
+    return NULL;
 }
 
 static int check_pattern(struct spec_parse *p, const char *pattern)

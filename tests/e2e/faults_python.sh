@@ -6,9 +6,10 @@
 #     own: the file it names is replaced, the link stays (the link was replaced);
 #   - --output on a full file system (root mounts a tiny tmpfs; skipped otherwise): exit 1,
 #     "No space left on device", no FILE.tmpPID left;
-#   - a rule with nested repetition, ((x*)*)*y, or a repeated alternation, (a|ab)*c: refused
-#     by C and py: alike (exit 2, the same message), before the Python program is started,
-#     where Python's regex engine would take exponential time;
+#   - a rule with nested repetition, ((x*)*)*y, a repeated alternation, (a|ab)*c, or 2^40
+#     ways through it, (a?)x40 (a)x40: refused by C and py: alike (exit 2, the same message),
+#     before the Python program is started, where Python's regex engine would take
+#     exponential time;
 #   - kill -9 of sharebench while its Python program builds a large model (over 100 MB
 #     resident): the program dies with it (it went on building for tens of seconds);
 #   - vocab 4294967295: refused before the Python program builds anything (exit 2, "use a
@@ -75,8 +76,10 @@ printf '#!/bin/sh\necho "$*" >>"%s"\nexec /usr/bin/python3 "$@"\n' "$WORK/python
 chmod +x "$WORK/python"
 printf 'seed,1\nvocab,100\nclasses,4\nrule,user,1,((((((((((x*)*)*)*)*)*)*)*)*)*)*y\n' >"$WORK/nested.csv"
 printf 'seed,1\nvocab,100\nclasses,4\nrule,text,1,(a|ab)*c\n' >"$WORK/alternation.csv"
+printf 'seed,1\nvocab,100\nclasses,4\nrule,text,1,%s\n' "$(printf 'a?%.0s' $(seq 40))$(printf 'a%.0s' $(seq 40))" >"$WORK/choices.csv"
 for shape in "nested:a quantifier on a group that holds one" \
-  "alternation:alternation.csv:4: rule pattern '(a|ab)*c' uses a '*' or '+' on a group that holds a '|'"; do
+  "alternation:alternation.csv:4: rule pattern '(a|ab)*c' uses a '*' or '+' on a group that holds a '|'" \
+  "choices:choices.csv:4: rule pattern 'a?a?a?" "choices:uses more than 256 ways through it"; do
   for strategy in serial py:serial; do
     : >"$WORK/python-starts"
     set +e

@@ -243,10 +243,12 @@ BAD_SPECS = {
     # Shapes on which Python's backtracking re takes exponential time.
     "nested-repetition": "seed,1\nvocab,10\nclasses,4\nrule,text,0,((x*)*)*y\n",
     "repeated-alternation": "seed,1\nvocab,10\nclasses,4\nrule,text,0,(a|ab)*c\n",
+    "choices": "seed,1\nvocab,10\nclasses,4\nrule,text,0,a?a?a?a?a?a?a?a?a?aaaaaaaaa\n",
     "python-syntax": "seed,1\nvocab,10\nclasses,4\nrule,user,0,(?i)x\n",
     "bad-quoting": 'seed,"1\nvocab,10\n',
-    # Accepted by both: a lone ')' is a literal in glibc's ERE; '.' crosses a line end.
+    # Accepted by both: a lone ')' is a literal in glibc's ERE; '.' crosses a line end; 256 ways.
     "literal-paren": "seed,1\nvocab,10\nclasses,4\nrule,user,1,ab)\nrule,text,2,a.b\n",
+    "choices-256": "seed,1\nvocab,10\nclasses,4\nrule,text,1,(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)(a|b)\n",
 }
 
 

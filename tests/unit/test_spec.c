@@ -59,8 +59,14 @@ static void test_limits_accepted(void **state)
     text = "seed,1\nvocab,10\nclasses,2\nrule,user,0,\\((a+)\\)*(ab)*(c|d+)x\n";
     assert_int_equal(spec_parse("s.csv", text, strlen(text), &spec, &err), 0);
     spec_free(&spec);
-    /* So is '?' on a group with a '|', and a '|' that is a member or escaped under a '*'. */
+    /* So is '?' on a group with a '|', and a '|' that is a member or escaped under a '*'; and
+     * up to 256 ways through a pattern (3^5 here, and one way per branch of the last group). */
     text = "seed,1\nvocab,10\nclasses,2\nrule,text,0,(^| )(a|ab)?c([|]b)*(a\\|b)+\n";
+    assert_int_equal(spec_parse("s.csv", text, strlen(text), &spec, &err), 0);
+    spec_free(&spec);
+    text = "seed,1\nvocab,10\nclasses,2\nrule,text,0,(a|b)?(a|b)?(a|b)?(a|b)?(a|b)?\\?\\?\\?\\?\\?"
+           "[?|][?|][?|][?|]\nrule,text,1,(^| )(aa|bb|cc|dd|ee|ff|gg|hh|ii|jj|kk|ll|mm|nn|oo|pp|qq|"
+           "rr|ss|tt|uu|vv|ww|xx|yy|zz)?( |$)\n";
     assert_int_equal(spec_parse("s.csv", text, strlen(text), &spec, &err), 0);
     spec_free(&spec);
 }
@@ -105,6 +111,14 @@ static void test_refusals(void **state)
             "s.csv:4: rule pattern '(a|a)*b' uses a '*' or '+' on a group that holds a '|'");
     refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,(.|a)+z\n", "on a group that holds a '|'");
     refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,((a|ab)c)*d\n", "holds a '|'");
+    refused(
+        "seed,1\nvocab,10\nclasses,2\nrule,text,0,a?a?a?a?a?a?a?a?a?aaaaaaaaa\n",
+        "s.csv:4: rule pattern 'a?a?a?a?a?a?a?a?a?aaaaaaaaa' uses more than 256 ways through it");
+    refused(
+        "seed,1\nvocab,10\nclasses,2\nrule,text,0,(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)\n",
+        "more than 256 ways");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,text,0,(a|b|c)?(a|b|c)?(a|b|c)?(a|b|c)?a?x\n",
+            "more than 256 ways"); /* 4^4 * 2 */
 
     refused("seed,\"1\nvocab,10\n", "s.csv:1: malformed quoting");
     refused("seed,1\"\nvocab,10\nclasses,2\n", "s.csv:1: malformed quoting");

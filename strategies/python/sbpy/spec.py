@@ -21,6 +21,7 @@ from .workload import CLASSES_MAX
 SPEC_FILE_MAX = 64 * 1024
 PATTERN_MAX = 256
 PATTERN_PLUS_MAX = 8
+PATTERN_WAYS_MAX = 256
 U64_MAX, U32_MAX = 2**64 - 1, 2**32 - 1
 
 
@@ -50,13 +51,16 @@ def pattern_outside_subset(pattern):
     Besides portability, the subset keeps out the two shapes on which re, a backtracking
     matcher, takes exponential time where C's regexec does not: a repetition inside a repeated
     group, and an alternation inside one ("(a|ab)*c" against "aaa...a" tries every way of
-    splitting the a's). A '?' on a group tries it at most once, so it stays allowed.
+    splitting the a's). A '?' on a group tries it at most once, so it stays allowed; but
+    choices in sequence multiply ("a?a?a?...aaa" against "aaa": 2 ways per '?'), so the ways
+    through a pattern are bounded too (_Ways).
     """
     if len(pattern) > PATTERN_MAX:
         return "longer than 256 bytes"
     plus, after_quantifier, bracket_start, i = 0, False, None, 0
     repeats, closed_repeats = [False], False  # per open group: holds a quantifier
     alternates, closed_alternates = [False], False  # per open group: holds a '|'
+    ways = _Ways()
     while i < len(pattern):
         c = pattern[i]
         if bracket_start is not None:
@@ -70,8 +74,10 @@ def pattern_outside_subset(pattern):
         if c == "\\" and i + 1 < len(pattern):
             i += 1
             c = pattern[i]
+            ways.atom()
         elif c == "[":
             bracket_start = i + 2 if pattern[i + 1:i + 2] == "^" else i + 1
+            ways.atom()
         elif quantifier and after_quantifier:
             return "a quantifier right after another (undefined in POSIX ERE)"
         elif quantifier and closed_repeats:
@@ -84,10 +90,17 @@ def pattern_outside_subset(pattern):
         elif c == "(":
             repeats.append(False)
             alternates.append(False)
+            ways.open_group()
         elif c == ")" and len(repeats) > 1:
             closing = True
+            ways.close_group()
         elif c == "|":
             alternates[-1] = True
+            ways.branch()
+        elif c == "?":
+            ways.optional()
+        elif not quantifier:
+            ways.atom()
         closed_repeats = closing and repeats[-1]
         closed_alternates = closing and alternates[-1]
         if closing:
@@ -100,7 +113,53 @@ def pattern_outside_subset(pattern):
         plus += c == "+"
         after_quantifier = quantifier
         i += 1
-    return "more than 8 '+' quantifiers" if plus > PATTERN_PLUS_MAX else None
+    if plus > PATTERN_PLUS_MAX:
+        return "more than 8 '+' quantifiers"
+    if ways.total() > PATTERN_WAYS_MAX:
+        return ("more than 256 ways through it ('?' and '|' choices in a row multiply, as in "
+                "a?a?a?a?a?a?a?a?a?aaaaaaaaa: a backtracking matcher, as Python's, can take "
+                "exponential time on them)")
+    return None
+
+
+class _Ways:
+    """The ways a backtracking matcher can go through a pattern from one place in the
+    subject, repetition aside (bounded apart): an atom offers 1, a '?' adds 1 to its atom's, a
+    sequence offers the product of its atoms', a group the sum of its branches'. One level
+    [branches, sequence, last] per open group, each count capped past PATTERN_WAYS_MAX;
+    'last' is the atom a quantifier may still change."""
+
+    CAP = PATTERN_WAYS_MAX + 1
+
+    def __init__(self):
+        self.levels = [[0, 1, 1]]
+
+    def atom(self):
+        level = self.levels[-1]
+        level[1], level[2] = min(level[1] * level[2], self.CAP), 1
+
+    def optional(self):
+        self.levels[-1][2] = min(self.levels[-1][2] + 1, self.CAP)
+
+    def open_group(self):
+        self.atom()
+        self.levels.append([0, 1, 1])
+
+    def branch(self):
+        level = self.levels[-1]
+        level[:] = [min(level[0] + level[1] * level[2], self.CAP), 1, 1]
+
+    def close_group(self):
+        self.branch()
+        group = self.levels.pop()[0]
+        self.atom()
+        self.levels[-1][2] = group
+
+    def total(self):
+        while len(self.levels) > 1:  # an unclosed group: regcomp refuses the pattern anyway
+            self.close_group()
+        self.branch()
+        return self.levels[0][0]
 
 
 # POSIX character classes in the C locale, as Python set members.
