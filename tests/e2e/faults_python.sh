@@ -10,6 +10,8 @@
 #     ways through it, (a?)x40 (a)x40: refused by C and py: alike (exit 2, the same message),
 #     before the Python program is started, where Python's regex engine would take
 #     exponential time;
+#   - py:memmap's image past ulimit -f 32: exit 1, "cannot reserve N bytes for the model's
+#     image: File too large (ulimit -f, ...)", as mapped_file says, nothing left;
 #   - kill -9 of sharebench while its Python program builds a large model (over 100 MB
 #     resident): the program dies with it (it went on building for tens of seconds);
 #   - vocab 4294967295: refused before the Python program builds anything (exit 2, "use a
@@ -69,6 +71,17 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "SKIP: py: --output on a full file system: mounting a tmpfs needs root"
 fi
+
+# py:memmap's image past ulimit -f: exit 1, the C message with the limit, nothing left.
+mkdir -p "$WORK/scratch"
+set +e
+(ulimit -f 32 && exec "$SHAREBENCH" run --spec "$2/default.csv" --input "$data" --no-baseline \
+  --strategy py:memmap --workers 2 --scratch-dir "$WORK/scratch" >"$WORK/out" 2>"$WORK/err")
+rc=$?
+set -e
+expect_eq "py:memmap past ulimit -f: exit" 1 "$rc"
+expect_contains "py:memmap past ulimit -f: message" "$(cat "$WORK/err")" "bytes for the model's image: File too large (ulimit -f, the limit on the size of a file written, is 32768 bytes)"
+expect_eq "py:memmap past ulimit -f: left" "" "$(ls -A "$WORK/scratch")"
 
 # The Python program is started through a wrapper that logs each start: a refused spec must
 # not get as far as `sharebench_py.py run`.

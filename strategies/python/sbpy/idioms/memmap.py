@@ -24,6 +24,7 @@ import errno
 import fcntl
 import itertools
 import os
+import resource
 
 import numpy as np
 
@@ -79,8 +80,9 @@ class _Image:
             os.posix_fallocate(self.fd, 0, nbytes)
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT):
-                raise OSError(e.errno, "memmap: %s: cannot reserve %d bytes: %s"
-                              % (self.tmp, nbytes, os.strerror(e.errno))) from None
+                raise OSError(e.errno, "memmap: %s: cannot reserve %d bytes for the model's "
+                              "image: %s%s" % (self.tmp, nbytes, os.strerror(e.errno),
+                                               _limit_note(e.errno))) from None
             fs = os.fstatvfs(self.fd)
             raise OSError(e.errno, "memmap: %s: no space for the model's image (%s): it needs "
                           "%.1f MB, the file system has %.1f MB free (--scratch-dir DIR puts it "
@@ -116,6 +118,14 @@ class _Image:
             os.unlink(path)
         except FileNotFoundError:
             pass
+
+
+def _limit_note(errnum):
+    """What the C harness adds to EFBIG (harness/support/util.c): the file size limit, if set."""
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if errnum != errno.EFBIG or limit == resource.RLIM_INFINITY:
+        return ""
+    return " (ulimit -f, the limit on the size of a file written, is %d bytes)" % limit
 
 
 def prepare(source):
