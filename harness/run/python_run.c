@@ -4,12 +4,15 @@
 #include "python_run.h"
 
 #include "buf.h"
+#include "input_id.h"
 #include "interrupt.h"
 #include "memsample.h"
+#include "outfile.h"
 #include "python_watch.h"
 #include "scratch.h"
 #include "selfspawn.h"
 #include "summary.h"
+#include "test_hooks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,15 +27,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROGRESS_FD 3 /* the descriptor the program writes its progress to */
+/* The descriptors the program is given, beside its stdout. */
+#define PROGRESS_FD 3  /* it writes its progress events here */
+#define OUTPUT_FD   4  /* the results file the harness opened (with --output) */
+#define INPUT_FD    5  /* the records file the harness opened (not for standard input) */
+#define SOURCE_MIN  10 /* the descriptors they are copied from sit above them all */
 
 extern char **environ;
 
 /* ---- starting it ------------------------------------------------------------------------ */
 
 struct program_argv {
-    char workers[16], chunk[16], limit[32], field_limit[32], progress[8];
-    char *argv[48];
+    char workers[16], chunk[16], limit[32], field_limit[32], progress[8], output[8], input[8];
+    char *argv[56];
+};
+
+/* The files the harness holds for the program. It opens the input, so that the program reads
+ * the very file whose identity was taken and a change during the run is found as in a C run
+ * (input_id.h), and the results file (outfile.h), which the program writes and the harness
+ * commits only once the program has finished and the input is found unchanged: a py: run's
+ * outputs and inputs keep every promise a C run's do, because it is the same code. */
+struct program_files {
+    int input; /* -1: the program reads the standard input it inherits */
+    struct input_id input_at_start;
+    struct outfile out; /* out.fd -1: no --output */
 };
 
 /* Python's start method for the run: fork, or what --start named (exec means spawn). */
@@ -41,17 +59,21 @@ static const char *start_method(const struct run_options *o)
     return o->start_method ? o->start_method : o->start_exec ? "spawn" : "fork";
 }
 
-static void build_argv(const struct run_options *o, struct program_argv *p)
+static void build_argv(const struct run_options *o, const struct program_files *files,
+                       struct program_argv *p)
 {
     snprintf(p->workers, sizeof p->workers, "%u", o->workers);
     snprintf(p->chunk, sizeof p->chunk, "%u", o->chunk);
     snprintf(p->limit, sizeof p->limit, "%" PRIu64, o->limit);
     snprintf(p->field_limit, sizeof p->field_limit, "%zu", o->field_limit);
     snprintf(p->progress, sizeof p->progress, "%d", PROGRESS_FD);
+    snprintf(p->output, sizeof p->output, "%d", OUTPUT_FD);
+    snprintf(p->input, sizeof p->input, "%d", INPUT_FD);
     const char *flags[][2] = {{"--strategy", python_strategy_idiom(o->strategy)},
                               {"--model", python_strategy_model(o->strategy)},
                               {"--spec", o->spec_path},
                               {"--input", o->input_path},
+                              {"--input-fd", files->input >= 0 ? p->input : NULL},
                               {"--workers", p->workers},
                               {"--chunk", p->chunk},
                               {"--start", start_method(o)},
@@ -59,6 +81,7 @@ static void build_argv(const struct run_options *o, struct program_argv *p)
                               {"--progress-fd", p->progress},
                               {"--limit", o->limit ? p->limit : NULL},
                               {"--output", o->output_path},
+                              {"--output-fd", files->out.fd >= 0 ? p->output : NULL},
                               {"--scratch-dir", o->scratch_dir}};
     size_t n = 0;
     p->argv[n++] = (char *)python_interpreter(); /* a path: Python finds its own through it */
@@ -78,17 +101,25 @@ static int set_nonblocking(int fd)
     return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+/* A descriptor the program is given: from (at or above SOURCE_MIN, close-on-exec) becomes
+ * to in the program. The sources sit above every target, so no dup2 can close a source
+ * another one still needs, and none is dup2'ed onto itself (which would leave it
+ * close-on-exec). */
+struct child_fd {
+    int from, to;
+};
+
 /* Start the program in a process group of its own (the group is how its processes are found
- * and stopped), signals at their defaults, stdout and the progress descriptor on pipes;
- * stderr is the run's (the rejection lines, the program's messages). */
-static int spawn_in_group(char *const argv[], int out_w, int progress_w, pid_t *pid)
+ * and stopped), signals at their defaults, with the descriptors fds; stderr is the run's (the
+ * rejection lines, the program's messages). */
+static int spawn_in_group(char *const argv[], const struct child_fd *fds, size_t nfds, pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, progress_w, PROGRESS_FD);
+    for (size_t i = 0; i < nfds; i++)
+        posix_spawn_file_actions_adddup2(&fa, fds[i].from, fds[i].to);
     sigset_t defaults, none;
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGINT);
@@ -107,7 +138,35 @@ static int spawn_in_group(char *const argv[], int out_w, int progress_w, pid_t *
     return rc;
 }
 
-static int start_program(const struct run_options *o, struct python_program *p, struct error *err)
+/* The descriptors the program is given: its stdout and progress pipes' write ends, and the
+ * files the harness holds, each copied to a source above the targets (child_fd). Returns how
+ * many, or -1 (errno set; the copies made are closed). */
+static int child_fds(int out_w, int progress_w, const struct program_files *files,
+                     struct child_fd fds[4])
+{
+    int given[][2] = {{out_w, STDOUT_FILENO},
+                      {progress_w, PROGRESS_FD},
+                      {files->out.fd, OUTPUT_FD},
+                      {files->input, INPUT_FD}};
+    int n = 0;
+    for (size_t i = 0; i < sizeof given / sizeof given[0]; i++) {
+        if (given[i][0] < 0)
+            continue;
+        fds[n] = (struct child_fd){fcntl(given[i][0], F_DUPFD_CLOEXEC, SOURCE_MIN), given[i][1]};
+        if (fds[n].from < 0) {
+            int saved = errno;
+            while (n-- > 0)
+                close(fds[n].from);
+            errno = saved;
+            return -1;
+        }
+        n++;
+    }
+    return n;
+}
+
+static int start_program(const struct run_options *o, const struct program_files *files,
+                         struct python_program *p, struct error *err)
 {
     int out[2], progress[2];
     if (pipe2(out, O_CLOEXEC) != 0)
@@ -117,16 +176,15 @@ static int start_program(const struct run_options *o, struct python_program *p, 
         close(out[1]);
         return error_errno(err, "pipe");
     }
-    /* On the progress pipe's write end, a descriptor above PROGRESS_FD: dup2 onto itself would
-     * leave it close-on-exec. */
-    int progress_w = fcntl(progress[1], F_DUPFD_CLOEXEC, PROGRESS_FD + 1);
     struct program_argv args;
-    build_argv(o, &args);
-    int rc = progress_w < 0 ? errno : spawn_in_group(args.argv, out[1], progress_w, &p->pid);
+    build_argv(o, files, &args);
+    struct child_fd fds[4];
+    int nfds = child_fds(out[1], progress[1], files, fds);
+    int rc = nfds < 0 ? errno : spawn_in_group(args.argv, fds, (size_t)nfds, &p->pid);
     close(out[1]);
     close(progress[1]);
-    if (progress_w >= 0)
-        close(progress_w);
+    for (int i = 0; i < nfds; i++)
+        close(fds[i].from);
     if (rc != 0 || set_nonblocking(out[0]) != 0 || set_nonblocking(progress[0]) != 0) {
         close(out[0]);
         close(progress[0]);
@@ -139,17 +197,64 @@ static int start_program(const struct run_options *o, struct python_program *p, 
     return 0;
 }
 
+/* ---- the files it reads and writes ------------------------------------------------------ */
+
+/* Open the input and the results file for the program. Returns 0, or -1 with err (the input
+ * cannot be opened, the results file cannot be created: bad usage, as for a C run). */
+static int open_files(const struct run_options *o, struct program_files *files, struct error *err)
+{
+    *files = (struct program_files){.input = -1, .out = {.fd = -1}};
+    input_id_take(o->input_path, &files->input_at_start);
+    if (strcmp(o->input_path, "-") != 0) {
+        files->input = open(o->input_path, O_RDONLY | O_CLOEXEC);
+        if (files->input < 0)
+            return error_errno(err, "%s: cannot open", o->input_path);
+    }
+    if (o->output_path && outfile_open(&files->out, o->output_path, err) != 0) {
+        if (files->input >= 0)
+            close(files->input);
+        files->input = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* The program has finished: if the input is as it was, put its results in place. SIGINT and
+ * SIGTERM wait meanwhile, so a signal comes before (the program would not have finished) or
+ * after (the run has finished). Returns 0, or -1 with err (nothing committed). */
+static int commit_files(const struct run_options *o, struct program_files *files, struct error *err)
+{
+    sigset_t old_mask;
+    interrupt_block(&old_mask);
+    int rc = input_id_check(o->input_path, &files->input_at_start, err);
+    if (rc == 0 && files->out.fd >= 0)
+        rc = outfile_commit(&files->out, err);
+    interrupt_restore(&old_mask);
+    if (rc == 0 && o->output_path)
+        test_hooks_pause("committed");
+    return rc;
+}
+
+/* Close what is left: the input, and a results file not committed (discarded). */
+static void close_files(struct program_files *files)
+{
+    if (files->input >= 0)
+        close(files->input);
+    files->input = -1;
+    outfile_discard(&files->out);
+}
+
 /* ---- one run, measured ------------------------------------------------------------------ */
 
 /* Run the program under the sampler until it and its group have ended. Returns 0 (its wait
  * status in p->status), or -1 with err if it could not be started. */
-static int run_program(const struct run_options *o, struct python_program *p,
-                       struct mem_summary *mem, struct error *err)
+static int run_program(const struct run_options *o, const struct program_files *files,
+                       struct python_program *p, struct mem_summary *mem, struct error *err)
 {
     bool workers = o->strategy->kind != STRATEGY_IN_PROCESS;
     *p = (struct python_program){.task_timeout = o->task_timeout,
                                  .settle_after = workers ? o->workers : 1};
-    if (start_program(o, p, err) != 0)
+    if (start_program(o, files, p, err) != 0)
         return -1;
     unsigned columns = o->strategy->kind == STRATEGY_PROCESSES ? o->workers + 2 : 0;
     struct error sampler_err;
@@ -304,7 +409,7 @@ static int program_outcome(const struct run_options *opt, const struct python_pr
     return known ? status : EXIT_FAILURE_RUN;
 }
 
-/* (An interrupted Python run keeps no results file: the program removes it.) */
+/* (An interrupted Python run keeps no results file: its results are discarded.) */
 static int report_interrupted(const struct run_stats *st)
 {
     fprintf(stderr,
@@ -314,18 +419,6 @@ static int report_interrupted(const struct run_stats *st)
     return 128 + interrupt_signal();
 }
 
-/* A results file the program was writing when the group was killed: under its temporary
- * name (sbpy/run.py), which only the program would have removed. */
-static void remove_partial_output(const struct run_options *opt, const struct python_program *p)
-{
-    if (!opt->output_path)
-        return;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%d", opt->output_path, (int)p->pid);
-    if (unlink(tmp) != 0 && errno != ENOENT)
-        fprintf(stderr, "sharebench run: %s: %s\n", tmp, strerror(errno));
-}
-
 /* A file the program keeps in the scratch directory (memmap's image) when the group was
  * killed before the program could remove it: named after the program, which has ended. */
 static void remove_scratch_files(const struct run_options *opt, const struct python_program *p)
@@ -333,6 +426,33 @@ static void remove_scratch_files(const struct run_options *opt, const struct pyt
     struct error err;
     if (scratch_sweep_owner(scratch_dir(opt->scratch_dir), p->pid, &err) < 0 && opt->scratch_dir)
         fprintf(stderr, "sharebench run: %s\n", err.msg);
+}
+
+/* How the program ended, as an exit status (program_outcome), its results committed when
+ * it finished; -1: interrupted, not yet said. */
+static int end_of_run(const struct run_options *opt, struct python_program *p,
+                      struct program_files *files, struct run_stats *st, struct summary *sm)
+{
+    struct program_says says;
+    bool parsed = read_figures(p->text.data, st, &says) == 0;
+    buf_free(&p->text);
+    if (p->stopped[0] || WIFSIGNALED(p->status))
+        remove_scratch_files(opt, p);
+    int status = program_outcome(opt, p, parsed);
+    struct error err;
+    if (status == EXIT_OK && commit_files(opt, files, &err) != 0) {
+        fprintf(stderr, "sharebench run: %s\n", err.msg);
+        status = EXIT_FAILURE_RUN;
+    }
+    close_files(files);
+    if (status == EXIT_OK && interrupt_signal())
+        fprintf(stderr, "sharebench run: signal %d (%s) came once the run had finished\n",
+                interrupt_signal(), strsignal(interrupt_signal()));
+    if (status == EXIT_OK) {
+        add_workers(p, st);
+        fill_summary(opt, st, &says, sm);
+    }
+    return status;
 }
 
 int python_run(const struct run_options *opt, struct summary *sm)
@@ -346,28 +466,18 @@ int python_run(const struct run_options *opt, struct summary *sm)
                            .feed = workers ? RUN_FEED_RECORDS : RUN_FEED_AUTO};
     if (interrupt_signal())
         return report_interrupted(&st);
-    struct python_program p;
+    struct program_files files;
     struct error err;
-    if (run_program(opt, &p, &st.mem, &err) != 0) {
+    if (open_files(opt, &files, &err) != 0) {
+        fprintf(stderr, "sharebench run: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    struct python_program p;
+    if (run_program(opt, &files, &p, &st.mem, &err) != 0) {
+        close_files(&files);
         fprintf(stderr, "sharebench run: %s\n", err.msg);
         return EXIT_FAILURE_RUN;
     }
-    struct program_says says;
-    bool parsed = read_figures(p.text.data, &st, &says) == 0;
-    buf_free(&p.text);
-    if (p.stopped[0] || WIFSIGNALED(p.status)) {
-        remove_partial_output(opt, &p);
-        remove_scratch_files(opt, &p);
-    }
-    int status = program_outcome(opt, &p, parsed);
-    if (status < 0)
-        return report_interrupted(&st);
-    if (status == EXIT_OK && interrupt_signal())
-        fprintf(stderr, "sharebench run: signal %d (%s) came once the run had finished\n",
-                interrupt_signal(), strsignal(interrupt_signal()));
-    if (status == EXIT_OK) {
-        add_workers(&p, &st);
-        fill_summary(opt, &st, &says, sm);
-    }
-    return status;
+    int status = end_of_run(opt, &p, &files, &st, sm);
+    return status < 0 ? report_interrupted(&st) : status;
 }

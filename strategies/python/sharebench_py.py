@@ -5,6 +5,7 @@
                          [--start fork|spawn|forkserver] [--model objects|lists|numpy]
                          [--limit N] [--output FILE] [--field-limit SIZE]
                          [--scratch-dir DIR] [--gc-collect N] [--json] [--progress-fd FD]
+                         [--input-fd FD] [--output-fd FD]
     sharebench_py.py list [--tsv]
 
 `run` prints, as its last line of standard output, the summary line of `sharebench run`
@@ -18,7 +19,9 @@ python_run.c): it reads `list --tsv` (one idiom per line: name, kind, start meth
 representations, C counterpart, why it needs fork, summary; tab-separated) and gives `run`
 --progress-fd, on which one byte is written per event: 'u' the workers are up, 'r' a result
 came back, 'd' every result is in, or the run failed or was interrupted and the program stops
-it (the workers may end from now on). --gc-collect takes its
+it (the workers may end from now on); it opens the records file and the results file itself
+and gives them as --input-fd and --output-fd: it checks that the input did not change and
+commits the results once this program has finished. --gc-collect takes its
 default from $SHAREBENCH_PY_GC_COLLECT, which is how a `sharebench run` sets it.
 """
 import os
@@ -69,6 +72,14 @@ def fail(message, status):
     return status
 
 
+def describe(e):
+    """An unexpected failure, in the C harness's words: an OSError as 'FILE: reason' (not
+    Python's '[Errno N]'), anything else with its type."""
+    if isinstance(e, OSError) and e.strerror:
+        return "%s: %s" % (e.filename, e.strerror) if e.filename else e.strerror
+    return "%s: %s" % (type(e).__name__, e)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with the C command line's way of reporting a usage error (exit 2)."""
 
@@ -109,6 +120,11 @@ def run_parser():
                    help="model representation (default: the idiom's own; see 'list')")
     p.add_argument("--limit", type=count(1, 2**64 - 1), default=0, help="process only the first N records")
     p.add_argument("--output", help="also write every result line (id,class,score) to FILE")
+    p.add_argument("--input-fd", type=count(0, 1 << 20), metavar="FD",
+                   help="read the records from descriptor FD, already open (--input names it)")
+    p.add_argument("--output-fd", type=count(0, 1 << 20), metavar="FD",
+                   help="write the results to descriptor FD, already open, for the caller to "
+                   "commit (--output names it)")
     p.add_argument("--field-limit", type=size, default=FIELD_LIMIT_DEFAULT,
                    help="reject records with a field over SIZE bytes (default 1M)")
     p.add_argument("--scratch-dir", help="where memmap writes its file (default $TMPDIR, else /tmp)")
@@ -149,7 +165,7 @@ def cmd_run(argv):
             "no strategy '%s' ('sharebench_py.py list' names them)" % a.strategy)
     os.environ[GC_COLLECT_VAR] = str(a.gc_collect)  # how the workers learn it (sbpy/pool.py)
     run = Run(idiom, a.spec, a.input, a.workers, a.chunk, a.start, a.model, a.limit, a.output,
-              a.field_limit, a.scratch_dir, Progress(a.progress_fd))
+              a.field_limit, a.scratch_dir, Progress(a.progress_fd), a.input_fd, a.output_fd)
     signal.signal(signal.SIGTERM, raise_interrupted)
     signal.signal(signal.SIGINT, raise_interrupted)
     try:
@@ -159,7 +175,7 @@ def cmd_run(argv):
     except Interrupted as e:
         return fail(e, 128 + e.signum)
     except Exception as e:
-        return fail("%s: %s" % (type(e).__name__, e), EXIT_FAILED)
+        return fail(describe(e), EXIT_FAILED)
     print(format_summary(items, a.json), flush=True)
     return EXIT_OK
 

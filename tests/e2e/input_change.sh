@@ -67,8 +67,16 @@ try_held() {
   err=$(cat "$WORK/err")
 }
 
-for case in global_fork/ranges/truncate global_fork/records/truncate shared_arrays/ranges/append \
-  registry/records/replace serial/none/truncate serial/none/rewrite; do
+cases="global_fork/ranges/truncate global_fork/records/truncate shared_arrays/ranges/append
+  registry/records/replace serial/none/truncate serial/none/rewrite"
+# py: runs: the harness opens the input for the Python program and checks it the same way.
+if "$SHAREBENCH" list 2>/dev/null | grep -q "py:serial"; then
+  cases="$cases py:serial/none/append py:global_fork/none/truncate py:serial/none/replace"
+  cases="$cases py:threads/none/rewrite"
+else
+  echo "no py: strategies in this build: their cases are skipped"
+fi
+for case in $cases; do
   strategy=${case%%/*} rest=${case#*/} feed=${rest%/*} how=${rest#*/}
   feed_args=(--feed "$feed")
   [ "$feed" = none ] && feed_args=() # serial: no feed

@@ -176,7 +176,7 @@ class Totals:
     def __init__(self, output):
         self.rows = self.checksum = self.chunks = 0
         self.first_result = None
-        self.output = output  # an open file for result lines, or None
+        self.output = output  # an open file for result lines (its .label names it), or None
 
     def add(self, result):
         count, checksum, lines = result
@@ -186,7 +186,11 @@ class Totals:
         self.checksum = (self.checksum + checksum) % 2**64
         self.chunks += 1
         if self.output and lines:
-            self.output.write(lines)
+            try:
+                self.output.write(lines)
+            except OSError as e:  # a full disk, a file-size limit: say which file
+                raise OSError(e.errno, "%s: write failed: %s"
+                              % (self.output.label, os.strerror(e.errno))) from None
 
 
 IN_FLIGHT_PER_WORKER = 4  # chunks read ahead per worker, as in the C pool

@@ -127,15 +127,17 @@ class RecordReader:
     for a rejected one. bytes_read counts the input consumed so far.
     """
 
-    def __init__(self, path, field_limit=FIELD_LIMIT_DEFAULT):
+    def __init__(self, path, field_limit=FIELD_LIMIT_DEFAULT, fd=None):
+        """Reads path, or descriptor fd when given (already open: path only names it)."""
         self.name = "<stdin>" if path == "-" else path
         self.field_limit = field_limit
         self.bytes_read = 0
-        try:
-            fd = 0 if path == "-" else os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError as e:
-            raise InputError("%s: cannot open: %s" % (path, os.strerror(e.errno))) from None
-        self._file = open(fd, encoding="latin-1", newline="", closefd=path != "-")
+        if fd is None:
+            try:
+                fd = 0 if path == "-" else os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as e:
+                raise InputError("%s: cannot open: %s" % (path, os.strerror(e.errno))) from None
+        self._file = open(fd, encoding="latin-1", newline="", closefd=fd != 0)
         self._rows = read_rows(self._counted_lines())
         self._check_header()
 

@@ -60,12 +60,13 @@ class Run:
 
     def __init__(self, idiom, spec_path, input_path, workers, chunk, start, model=None,
                  limit=0, output=None, field_limit=FIELD_LIMIT_DEFAULT, scratch_dir=None,
-                 progress=Progress()):
+                 progress=Progress(), input_fd=None, output_fd=None):
         self.idiom, self.spec_path, self.input_path = idiom, spec_path, input_path
         self.workers = 0 if idiom.KIND == "serial" else workers
         self.chunk = SERIAL_CHUNK if idiom.KIND == "serial" else chunk
         self.start, self.model = start, model or idiom.MODELS[0]
         self.limit, self.output_path = limit, output
+        self.input_fd, self.output_fd = input_fd, output_fd
         self.field_limit, self.scratch_dir = field_limit, scratch_dir
         self.progress = progress
         self.stats = {}
@@ -93,7 +94,7 @@ class Run:
         return self.summary()
 
     def _stream(self, plan, source):
-        reader = RecordReader(self.input_path, self.field_limit)
+        reader = RecordReader(self.input_path, self.field_limit, self.input_fd)
         output = self._open_output()
         rejections = RejectionReport(reader.name)
         totals = Totals(output)
@@ -110,7 +111,8 @@ class Run:
         except BaseException:
             if output:
                 output.close()
-                os.unlink(output.tmp_path)
+                if output.tmp_path:
+                    os.unlink(output.tmp_path)
             raise
         finally:
             reader.close()
@@ -118,9 +120,6 @@ class Run:
         rejections.finish()
         if output:
             self._commit_output(output)
-            # A test hook (harness/pool/test_hooks.h): stop here, committed, for a signal.
-            if os.environ.get("SHAREBENCH_TEST_PAUSE") == "committed":
-                os.kill(os.getpid(), signal.SIGSTOP)
         start_s = self.stats.get("start_s", 0.0)
         self.stats["seconds"] = time.monotonic() - started - start_s
         began = self.stats.get("stream_started", started)
@@ -138,12 +137,16 @@ class Run:
         self.stats["parent_minor_faults"] = after.ru_minflt - before.ru_minflt
 
     def _open_output(self):
-        """The results file, written under a temporary name until the run completes, as the C
-        harness writes its own (harness/io/outfile.h): the harness has checked the path
-        (another user's link or file is refused there); links are followed to the file they
-        name, the temporary is created new (O_EXCL, never through a link), a replaced file
-        keeps its permissions, and what is not a regular file is refused: replacing a device
-        or a FIFO would destroy it."""
+        """The results file. Given as a descriptor (`sharebench run` opens --output itself,
+        harness/io/outfile.h, and commits it once this program has finished), it is written
+        as it is. Run on its own, this program writes under a temporary name until the run
+        completes, as the C harness does: links are followed to the file they name, the
+        temporary is created new (O_EXCL, never through a link), a replaced file keeps its
+        permissions, and what is not a regular file is refused: replacing a device or a FIFO
+        would destroy it."""
+        if self.output_fd is not None:
+            return self._results_file(os.fdopen(self.output_fd, "w", encoding="ascii",
+                                                newline="\n"), None, None)
         if not self.output_path:
             return None
         target = os.path.realpath(self.output_path)
@@ -165,24 +168,28 @@ class Run:
             raise InputError("%s: cannot create results file: %s" % (tmp, os.strerror(e.errno)))
         if old is not None:
             os.fchmod(fd, stat.S_IMODE(old.st_mode))
-        f = os.fdopen(fd, "w", encoding="ascii", newline="\n")
-        f.target, f.tmp_path = target, tmp
+        return self._results_file(os.fdopen(fd, "w", encoding="ascii", newline="\n"), target, tmp)
+
+    def _results_file(self, f, target, tmp):
+        f.target, f.tmp_path, f.label = target, tmp, self.output_path
         f.write("id,class,score\n")
         return f
 
-    @staticmethod
-    def _commit_output(output):
-        """Put the results in place; on a failed write (a full disk) or rename, the temporary
-        is removed and the target stays as it was."""
+    def _commit_output(self, output):
+        """Put the results in place (written to a descriptor: the caller does); on a failed
+        write (a full disk) or rename, the temporary is removed and the target stays as it
+        was."""
         try:
             output.close()
-            os.rename(output.tmp_path, output.target)
+            if output.tmp_path:
+                os.rename(output.tmp_path, output.target)
         except OSError as e:
-            try:
-                os.unlink(output.tmp_path)
-            except OSError:
-                pass
-            raise OSError(e.errno, "%s: write failed: %s" % (output.target, os.strerror(e.errno)))
+            if output.tmp_path:
+                try:
+                    os.unlink(output.tmp_path)
+                except OSError:
+                    pass
+            raise OSError(e.errno, "%s: write failed: %s" % (output.label, os.strerror(e.errno)))
 
     def summary(self):
         """[(key, value)] in the order `sharebench run` prints them."""
