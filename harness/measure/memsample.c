@@ -243,8 +243,12 @@ static int open_timeline(struct memsampler *s, struct error *err)
 }
 
 static struct memsampler *start_sampler(unsigned interval_ms, const char *timeline_path,
-                                        unsigned columns, pid_t group, struct error *err)
+                                        unsigned columns, pid_t group,
+                                        enum memsampler_failure *failure, struct error *err)
 {
+    enum memsampler_failure ignored;
+    if (failure == NULL)
+        failure = &ignored;
     struct memsampler *s = xcalloc(1, sizeof *s);
     s->group = group;
     s->interval_ms = interval_ms ? interval_ms : 20;
@@ -255,6 +259,7 @@ static struct memsampler *start_sampler(unsigned interval_ms, const char *timeli
     if (timeline_path) {
         s->timeline_path = xstrdup(timeline_path);
         if (open_timeline(s, err) != 0) {
+            *failure = MEMSAMPLER_TIMELINE;
             free(s->timeline_path);
             free(s);
             return NULL;
@@ -267,7 +272,8 @@ static struct memsampler *start_sampler(unsigned interval_ms, const char *timeli
     int rc = start_thread(s);
     if (rc != 0) {
         errno = rc;
-        error_errno(err, "memory sampler: pthread_create");
+        error_cannot_start(err, "cannot start the memory sampler's thread: pthread_create");
+        *failure = MEMSAMPLER_THREAD;
         if (s->timeline) {
             fclose(s->timeline);
             outfile_discard(&s->timeline_out);
@@ -280,15 +286,16 @@ static struct memsampler *start_sampler(unsigned interval_ms, const char *timeli
 }
 
 struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
-                                    unsigned columns, struct error *err)
+                                    unsigned columns, enum memsampler_failure *failure,
+                                    struct error *err)
 {
-    return start_sampler(interval_ms, timeline_path, columns, 0, err);
+    return start_sampler(interval_ms, timeline_path, columns, 0, failure, err);
 }
 
 struct memsampler *memsampler_start_group(unsigned interval_ms, const char *timeline_path,
                                           unsigned columns, pid_t pgid, struct error *err)
 {
-    return start_sampler(interval_ms, timeline_path, columns, pgid, err);
+    return start_sampler(interval_ms, timeline_path, columns, pgid, NULL, err);
 }
 
 void memsampler_pause(struct memsampler *s)
@@ -307,7 +314,8 @@ int memsampler_resume(struct memsampler *s, struct error *err)
     if (rc != 0) {
         errno = rc;
         s->stopping = true; /* no thread: stop must not join one */
-        return error_errno(err, "memory sampler: pthread_create");
+        return error_cannot_start(err,
+                                  "cannot restart the memory sampler's thread: pthread_create");
     }
     return 0;
 }

@@ -39,11 +39,17 @@ struct mem_summary {
 
 struct memsampler;
 
+/* What made memsampler_start fail: the timeline file (an output that cannot be made, a fault
+ * of the command line's) or the sampling thread (the run's: the process limit, ulimit -u). */
+enum memsampler_failure { MEMSAMPLER_TIMELINE, MEMSAMPLER_THREAD };
+
 /* Start sampling this process every interval_ms (then less often, as above); with timeline_path,
  * write one line per sample (t_s, total_pss_mb, parent_pss_mb, w0_pss_mb .. w{columns-1}_pss_mb).
+ * On failure: NULL, err, and what failed in *failure (if not NULL).
  */
 struct memsampler *memsampler_start(unsigned interval_ms, const char *timeline_path,
-                                    unsigned columns, struct error *err);
+                                    unsigned columns, enum memsampler_failure *failure,
+                                    struct error *err);
 
 /* The same for a process group started elsewhere (a Python program and its pool, say): its
  * leader pgid counts as the parent, and every other member as a worker, found anew at each

@@ -444,10 +444,11 @@ enum run_result run(const struct run_options *opt, struct run_stats *stats, stru
         .opt = opt, .stats = stats, .input = {.fd = -1}, .input_at_start = input_at_start};
     if (opt->sample_ms) {
         unsigned columns = opt->strategy->kind == STRATEGY_PROCESSES ? opt->workers : 0;
-        run.sampler = memsampler_start(opt->sample_ms, opt->timeline_path, columns, err);
+        enum memsampler_failure failure;
+        run.sampler = memsampler_start(opt->sample_ms, opt->timeline_path, columns, &failure, err);
         if (run.sampler == NULL) {
             spec_free(&spec);
-            return RUN_BAD_INPUT;
+            return failure == MEMSAMPLER_TIMELINE ? RUN_BAD_INPUT : RUN_FAILED;
         }
     }
     enum run_result rc = prepare_and_stream(&run, &spec, err);

@@ -14,7 +14,8 @@
 #   - `clean` removes the folder of a check killed by SIGKILL (sharebench-check-PID-XXXXXX)
 #     and an image named after a PID that runs but started after the image was written
 #     (PID 1), and keeps a live process's;
-#   - ulimit -u: a worker that cannot start ends the run with exit 1, the limit named, nothing left.
+#   - ulimit -u: a worker or the memory sampler's thread that cannot start ends the run with
+#     exit 1 (not 2, bad usage), the limit named, nothing left; check says it is incomplete.
 # Signals are sent once the run's handler is installed (/proc/PID/status SigCgt), never on
 # a guess of time; a run that hangs is killed by `timeout` and the check fails.
 # usage: faults_limits.sh SHAREBENCH SPECS WORK
@@ -213,6 +214,13 @@ else
     expect_eq "$what: scratch dir (output, .partial, image)" "" "$(ls -A "$nproc_dir/scratch")"
     expect_eq "$what: shared memory of nobody's" "$shm_before" "$(find /dev/shm -user nobody 2>/dev/null | wc -l)"
   done
+  # The memory sampler's thread: the run's failure (exit 1), not bad usage.
+  limit=$(($(ps -L -u nobody -o lwp= | wc -l) + 1))
+  run_limited -u "$limit" "${as_nobody[@]}" "$nproc_dir/sharebench" run --spec "$nproc_dir/spec.csv" \
+    --input "$nproc_dir/input.csv" --no-baseline --sample-ms 5
+  expect_eq "ulimit -u $limit, the sampler's thread: exit" 1 "$rc"
+  expect_contains "ulimit -u $limit, the sampler's thread: message" "$(cat "$WORK/err")" \
+    "cannot start the memory sampler's thread: pthread_create: Resource temporarily unavailable (ulimit -u"
   # check: a run it cannot start makes the check incomplete (exit 1), never "every check passes".
   cp -r "$(dirname "$0")/../conformance" "$nproc_dir/cases"
   chmod -R a+rX "$nproc_dir/cases"

@@ -96,7 +96,7 @@ static void test_shared_memory_splits_pss(void **state)
     assert_true(shared != MAP_FAILED);
     pid_t pids[4];
     struct error err;
-    struct memsampler *s = memsampler_start(10, NULL, 4, &err);
+    struct memsampler *s = memsampler_start(10, NULL, 4, NULL, &err);
     assert_non_null(s);
     for (int i = 0; i < 4; i++)
         pids[i] = child_ready(read_every_page, shared);
@@ -129,7 +129,7 @@ static void test_timeline_written(void **state)
     int fd = mkstemp(path);
     close(fd);
     struct error err;
-    struct memsampler *s = memsampler_start(5, path, 2, &err);
+    struct memsampler *s = memsampler_start(5, path, 2, NULL, &err);
     assert_non_null(s);
     /* Samples taken on demand, not waited for: a loaded machine may give the sampling thread
      * no time at all. */
@@ -148,7 +148,9 @@ static void test_timeline_written(void **state)
     unlink(path);
     assert_int_equal(rows, (int)sum.samples);
     assert_true(rows >= 3);
-    assert_null(memsampler_start(5, "/nonexistent/dir/t.csv", 0, &err));
+    enum memsampler_failure failure = MEMSAMPLER_THREAD;
+    assert_null(memsampler_start(5, "/nonexistent/dir/t.csv", 0, &failure, &err));
+    assert_int_equal(failure, MEMSAMPLER_TIMELINE); /* the command line's fault: exit 2 */
     /* the message names the file and why, as every output's does (io/outfile.h) */
     assert_non_null(strstr(err.msg, "/nonexistent/dir/t.csv: cannot create"));
     assert_non_null(strstr(err.msg, "No such file or directory"));
@@ -169,7 +171,7 @@ static void test_sampler_keeps_its_cpu_share(void **state)
         pids[i] = child_ready(dirty_private, NULL); /* 100 MiB of page table each to walk */
     struct error err;
     double start = seconds_now();
-    struct memsampler *s = memsampler_start(1, NULL, 0, &err);
+    struct memsampler *s = memsampler_start(1, NULL, 0, NULL, &err);
     assert_non_null(s);
     memsampler_set_workers(s, pids, 4);
     while (seconds_now() - start < 1.5)
@@ -211,7 +213,7 @@ static void test_sampler_catches_a_burst(void **state)
     for (int i = 0; i < 4; i++)
         pids[i] = child_ready(dirty_private, NULL); /* samples slow: a long wait between them */
     struct error err;
-    struct memsampler *s = memsampler_start(1, NULL, 0, &err);
+    struct memsampler *s = memsampler_start(1, NULL, 0, NULL, &err);
     assert_non_null(s);
     pids[4] = child_ready(burst_later, NULL);
     memsampler_set_workers(s, pids, 4);
