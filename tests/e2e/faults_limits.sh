@@ -192,6 +192,7 @@ if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
 else
   as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
   nproc_dir=$(mktemp -d /tmp/sharebench-nproc-XXXXXX)
+  trap 'rm -rf "$nproc_dir"' EXIT
   cp "$SHAREBENCH" "$spec" "$data" "$nproc_dir/"
   mkdir "$nproc_dir/scratch"
   chmod 755 "$nproc_dir" "$nproc_dir/sharebench"
