@@ -27,6 +27,11 @@ struct rule_set {
     struct compiled_rule *rule;
 };
 
+/* Compile pattern into re as docs/WORKLOAD.md section 1 defines it: a POSIX extended regular
+ * expression on bytes, in which a backslash makes the next byte literal. Returns 0, or -1 with
+ * why (cap bytes) saying what is wrong. */
+int rules_regcomp(regex_t *re, const char *pattern, char *why, size_t cap);
+
 /* Compile n rules (field, class, pattern) in order. Returns -1 with err if one fails. */
 int rules_compile(struct rule_set *set, const struct spec_rule *rules, size_t n, struct error *err);
 

@@ -3,6 +3,7 @@
 #include "spec.h"
 
 #include "csv_stream.h"
+#include "rules.h"
 #include "workload.h"
 
 #include <errno.h>
@@ -207,13 +208,11 @@ static int check_pattern(struct spec_parse *p, const char *pattern)
                          (unsigned long long)p->row->line, pattern,
                          strlen(pattern) > 60 ? "..." : "", why_not);
     regex_t re;
-    int code = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
-    if (code == 0) {
+    char why[256];
+    if (rules_regcomp(&re, pattern, why, sizeof why) == 0) {
         regfree(&re);
         return 0;
     }
-    char why[256];
-    regerror(code, &re, why, sizeof why);
     error_set(p->err, "%s:%llu: rule pattern '%s' does not compile: %s", p->name,
               (unsigned long long)p->row->line, pattern, why);
     return -1;

@@ -17,6 +17,9 @@
 #     resident): the program dies with it (it went on building for tens of seconds);
 #   - vocab 4294967295: refused before the Python program builds anything (exit 2, "use a
 #     smaller vocab"), as C refuses it (it built until killed).
+#   - an escaped letter or digit is that byte on both sides (\w, \b, \1 are operators to
+#     glibc's regcomp: C matched every record with \w where py: read a 'w'), and a collating
+#     element or equivalence class ([[=a=]]) is refused by both (C accepted it, py: refused it).
 # usage: faults_python.sh SHAREBENCH SPECS WORK
 set -eu
 SHAREBENCH=$1 WORK=$3
@@ -111,6 +114,27 @@ for shape in "nested:a quantifier on a group that holds one" \
       fail "$strategy, ${shape%%:*}: the Python program was started: $(cat "$WORK/python-starts")"
     fi
   done
+done
+
+# An escaped letter or digit means that byte, to C and py: alike: the same checksum as the
+# pattern written without the escape.
+checksum_of() { sed -n 's/.*checksum=\([0-9a-f]*\).*/\1/p' "$WORK/out"; }
+for pair in '\w+ \w:w+ w' '(o)\1:(o)1' '\bz:bz' 'k\<:k<'; do
+  printf 'seed,1\nvocab,100\nclasses,4\nrule,text,1,%s\n' "${pair%%:*}" >"$WORK/escape.csv"
+  printf 'seed,1\nvocab,100\nclasses,4\nrule,text,1,%s\n' "${pair#*:}" >"$WORK/plain.csv"
+  run_sb run --spec "$WORK/plain.csv" --input "$data" --no-baseline --sample-ms 0
+  plain=$(checksum_of)
+  for strategy in serial py:serial; do
+    run_sb run --spec "$WORK/escape.csv" --input "$data" --no-baseline --sample-ms 0 --strategy $strategy
+    expect_eq "$strategy, rule ${pair%%:*}: the checksum of ${pair#*:}" "$plain" "$(checksum_of)"
+  done
+done
+printf 'seed,1\nvocab,100\nclasses,4\nrule,text,1,[[=a=]]b\n' >"$WORK/collating.csv"
+for strategy in serial py:serial; do
+  run_sb run --spec "$WORK/collating.csv" --input "$data" --no-baseline --sample-ms 0 --strategy $strategy
+  expect_eq "$strategy, [[=a=]]: exit" 2 "$rc"
+  expect_contains "$strategy, [[=a=]]: message" "$err" \
+    "collating.csv:4: rule pattern '[[=a=]]b' does not compile: collating elements [. .] and [= =] are not supported here"
 done
 
 # kill -9 of the harness during the model build.
