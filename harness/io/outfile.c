@@ -321,12 +321,20 @@ int outfile_open(struct outfile *o, const char *path, struct error *err)
     return rc;
 }
 
+/* The file path names; "-" is the descriptor the commands read or write for it (std_fd):
+ * `run --input - <FILE` reads FILE, `gen --output - >>FILE` writes it. */
+static int stat_path(const char *path, int std_fd, struct stat *st)
+{
+    return strcmp(path, "-") == 0 ? fstat(std_fd, st) : stat(path, st);
+}
+
 bool outfile_same_file(const char *output, const char *input)
 {
     struct stat out, in;
-    if (output == NULL || input == NULL || strcmp(output, "-") == 0 || strcmp(input, "-") == 0)
+    if (output == NULL || input == NULL)
         return false;
-    return stat(output, &out) == 0 && stat(input, &in) == 0 && S_ISREG(out.st_mode) &&
+    return stat_path(output, STDOUT_FILENO, &out) == 0 &&
+           stat_path(input, STDIN_FILENO, &in) == 0 && S_ISREG(out.st_mode) &&
            out.st_dev == in.st_dev && out.st_ino == in.st_ino;
 }
 

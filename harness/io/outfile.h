@@ -38,8 +38,8 @@ int outfile_open(struct outfile *o, const char *path, struct error *err);
 
 /* Whether writing output would write over the regular file that input names: the same file
  * by device and inode, whatever the names say (a link, a hard link, /dev/fd/N, "./x").
- * Commands check every output against every input before doing any work; NULL or "-" never
- * matches. */
+ * Commands check every output against every input before doing any work; NULL never
+ * matches, and "-" is the file on standard output (an output) or standard input (an input). */
 bool outfile_same_file(const char *output, const char *input);
 
 /* Whether the output is written directly (nothing to commit or discard). */

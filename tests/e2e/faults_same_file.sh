@@ -3,7 +3,8 @@
 # untouched; the files are compared by identity (device and inode), so another name for the
 # same file (a hard link, a symbolic link, ./NAME) is caught too:
 #   run --output = --input or --spec; run --timeline = --input, --spec or --output;
-#   gen --output = --spec; compare --out = --input or --spec.
+#   gen --output = --spec; compare --out = --input or --spec; "-" is the file on standard
+#   input (run --input -) or standard output (gen --output -), whatever it is.
 # usage: faults_same_file.sh SHAREBENCH SPECS WORK
 set -eu
 SHAREBENCH=$1 WORK=$3
@@ -46,6 +47,21 @@ refused "compare --out = --input" compare --spec "$spec" --input "$data" --strat
   --repeat 1 --out "$WORK/input-hardlink.csv"
 refused "compare --out = --spec" compare --spec "$spec" --input "$data" --strategies serial \
   --repeat 1 --out "$spec"
+
+# "-" is the file on standard input (run --input) or standard output (gen --output).
+set +e
+"$SHAREBENCH" run --spec "$spec" --input - --no-baseline --sample-ms 0 --output "$data" <"$data" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+expect_eq "run --input - from FILE, --output FILE: exit" 2 "$rc"
+expect_contains "run --input - from FILE, --output FILE: message" "$(cat "$WORK/err")" "is the same file as --input -"
+set +e
+"$SHAREBENCH" gen --spec "$spec" --rows 10 --quiet --output - >>"$spec" 2>"$WORK/err"
+rc=$?
+set -e
+expect_eq "gen --output - appended to --spec: exit" 2 "$rc"
+expect_contains "gen --output - appended to --spec: message" "$(cat "$WORK/err")" "is the same file as --spec"
+expect_eq "run --input -, gen --output -: input and spec untouched" "$before" "$(cksum "$data" "$spec" | cut -d' ' -f1,2)"
 
 # Distinct files are still written.
 run_sb "${run[@]}" --output "$WORK/results.csv"
