@@ -288,6 +288,28 @@ static int parse_compare_args(int argc, char **argv, struct compare_args *a)
     return 0;
 }
 
+/* Whether the runs can create their timelines in dir (made if missing): a file is tried there
+ * as each run will create its own, and the trial leaves nothing. A refusal (a link of another
+ * user's on the way, a folder that is not writable) is said once, before any run, rather than
+ * by every run of the matrix. */
+static int check_timelines_dir(const char *dir)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "sharebench compare: --timelines %s: %s\n", dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    char trial[4096];
+    snprintf(trial, sizeof trial, "%s/sharebench-compare-trial.csv", dir);
+    struct outfile o;
+    struct error err = {{0}};
+    if (outfile_open(&o, trial, &err) != 0) {
+        fprintf(stderr, "sharebench compare: --timelines %s: %s\n", dir, err.msg);
+        return EXIT_USAGE;
+    }
+    outfile_discard(&o);
+    return 0;
+}
+
 int cmd_compare(int argc, char **argv)
 {
     struct compare_args a;
@@ -302,10 +324,8 @@ int cmd_compare(int argc, char **argv)
         return compare_refuse_nothing_to_run(&a);
     if ((rc = compare_check_inputs(&a, configs, m.nconfigs)) != 0)
         return rc;
-    if (a.timelines && mkdir(a.timelines, 0755) != 0 && access(a.timelines, W_OK) != 0) {
-        fprintf(stderr, "sharebench compare: --timelines %s: %s\n", a.timelines, strerror(errno));
-        return EXIT_USAGE;
-    }
+    if (a.timelines && (rc = check_timelines_dir(a.timelines)) != 0)
+        return rc;
     interrupt_install(); /* before anything exists that a signal could leave behind */
     if ((m.log_fd = compare_open_log()) < 0)
         return EXIT_FAILURE_RUN;

@@ -4,7 +4,7 @@
 # a sticky 1777 folder of its own, and what the user plants there must never lead a run to
 # write anywhere else or replace the user's files:
 #   - a symbolic link of theirs as --output (run and gen, both temporaries), --timeline,
-#     compare's --out, a directory on the way (DIR/x where DIR is their link), FILE.partial of
+#     compare's --out, compare's --timelines DIR (refused once, before any run), a directory on the way (DIR/x where DIR is their link), FILE.partial of
 #     an interrupted run: refused (exit 2 before any work, or the partial refused), the file the
 #     link names untouched, nothing created in the folder the link leads to;
 #   - a regular file or FIFO of theirs as --output: refused, left as it was;
@@ -82,6 +82,13 @@ for mode in tmpfile named; do
     --out "$shared/compare.csv"
   [ "$rc" != 0 ] || fail "compare --out their link ($mode): exit 0"
   secret_intact "compare --out their link ($mode)"
+  plant timelines "$private"
+  run_sb compare --spec "$SPEC" --input "$data" --strategies serial --workers 1 --repeat 1 \
+    --timelines "$shared/timelines" --out "$WORK/compare.csv"
+  expect_eq "compare --timelines their link to a folder ($mode): exit" 2 "$rc"
+  expect_contains "compare --timelines their link ($mode): message" "$err" "will not follow the symbolic link"
+  expect_eq "compare --timelines their link ($mode): refused before any run" "" "$(grep '^\[1/' <<<"$err")"
+  secret_intact "compare --timelines their link to a folder ($mode)"
   rm -f "$shared"/*
 
   # Their regular file and their FIFO: left as they were.
