@@ -16,6 +16,7 @@
 #include "check_child.h"
 #include "cli.h"
 #include "interrupt.h"
+#include "outfile.h"
 #include "summary.h"
 
 #include <getopt.h>
@@ -144,6 +145,25 @@ static int add_prediction(struct predictions *f, char *text, unsigned line, stru
     return 0;
 }
 
+/* A run that names the predictions file (as --output, --timeline, or an abbreviation of
+ * them getopt accepts) would write over it while predict reads it: refused before any run.
+ * Every option value is compared by identity (io/outfile.h); no run has reason to read the
+ * predictions file either. */
+static int refuse_predictions_file(const struct predictions *f, const struct predicted_run *r,
+                                   struct error *err)
+{
+    for (char **a = r->argv + 2; *a; a++) {
+        const char *eq = strchr(*a, '=');
+        const char *value = strncmp(*a, "--", 2) == 0 && eq ? eq + 1 : *a;
+        if (outfile_same_file(value, f->path))
+            return error_set(err,
+                             "%s:%u: '%s' is the same file as the predictions file: refused, "
+                             "the run could destroy it",
+                             f->path, r->line, *a);
+    }
+    return 0;
+}
+
 static int read_predictions(struct predictions *f, struct error *err)
 {
     FILE *in = fopen(f->path, "re");
@@ -161,9 +181,10 @@ static int read_predictions(struct predictions *f, struct error *err)
         char *text = trim(buf);
         if (*text == '\0')
             continue;
-        if (strncmp(text, "run", 3) == 0 && (text[3] == ' ' || text[3] == '\t'))
+        if (strncmp(text, "run", 3) == 0 && (text[3] == ' ' || text[3] == '\t')) {
             add_run(f, text + 4, line);
-        else
+            rc = refuse_predictions_file(f, &f->runs[f->nruns - 1], err);
+        } else
             rc = add_prediction(f, text, line, err);
     }
     if (rc == 0 && ferror(in))

@@ -4,7 +4,8 @@
 # same file (a hard link, a symbolic link, ./NAME) is caught too:
 #   run --output = --input or --spec; run --timeline = --input, --spec or --output;
 #   gen --output = --spec; compare --out = --input or --spec; "-" is the file on standard
-#   input (run --input -) or standard output (gen --output -), whatever it is.
+#   input (run --input -) or standard output (gen --output -), whatever it is; predict's run
+#   lines never name the predictions file.
 # usage: faults_same_file.sh SHAREBENCH SPECS WORK
 set -eu
 SHAREBENCH=$1 WORK=$3
@@ -63,7 +64,16 @@ expect_eq "gen --output - appended to --spec: exit" 2 "$rc"
 expect_contains "gen --output - appended to --spec: message" "$(cat "$WORK/err")" "is the same file as --spec"
 expect_eq "run --input -, gen --output -: input and spec untouched" "$before" "$(cksum "$data" "$spec" | cut -d' ' -f1,2)"
 
-# Distinct files are still written.
+# predict: a run line whose output is the predictions file itself (by another name).
+ln -s predictions.txt "$WORK/predictions-link.txt"
+printf 'run --spec %s --input %s --no-baseline --sample-ms 0 --output %s\nrows = 2000\n' \
+  "$spec" "$data" "$WORK/predictions-link.txt" >"$WORK/predictions.txt"
+cp "$WORK/predictions.txt" "$WORK/predictions.before"
+run_sb predict "$WORK/predictions.txt"
+expect_eq "predict, a run's --output = FILE: exit" 2 "$rc"
+expect_contains "predict, a run's --output = FILE: message" "$err" "predictions.txt:1: '$WORK/predictions-link.txt' is the same file as the predictions file"
+expect_eq "predict, a run's --output = FILE: FILE untouched" "" "$(cmp "$WORK/predictions.txt" "$WORK/predictions.before" 2>&1)"
+
 run_sb "${run[@]}" --output "$WORK/results.csv"
 expect_eq "a distinct output: exit" 0 "$rc"
 finish
