@@ -198,7 +198,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                 return EXIT_USAGE;
             break;
         case 'F':
-            if (cli_size("run", "field-limit", optarg, 1, 1ull << 30, &v) != 0)
+            if (cli_size("run", "field-limit", optarg, FIELD_LIMIT_MIN, 1ull << 30, &v) != 0)
                 return EXIT_USAGE;
             a->opt.field_limit = (size_t)v;
             break;

@@ -105,7 +105,7 @@ static int parse_worker_args(int argc, char **argv, struct worker_args *a)
             a->input_name = optarg;
             break;
         case 'F':
-            if (cli_size("worker", "field-limit", optarg, 1, 1ull << 30, &v) != 0)
+            if (cli_size("worker", "field-limit", optarg, FIELD_LIMIT_MIN, 1ull << 30, &v) != 0)
                 return EXIT_USAGE;
             a->field_limit = (size_t)v;
             break;

@@ -17,6 +17,9 @@
 
 #define RECORD_HEADER       "id,user,country,amount,text"
 #define FIELD_LIMIT_DEFAULT (1024 * 1024)
+/* The least field limit a run takes: the header's longest field, "country" (a smaller one
+ * would reject the header itself, and with it the file). */
+#define FIELD_LIMIT_MIN 7
 
 /* Why a record was not valid, and where it starts. */
 struct rejection {

@@ -116,7 +116,7 @@ static int parse_mpi_args(int argc, char **argv, struct mpi_args *a, bool speak)
             a->json = true;
             break;
         case 'F':
-            if (cli_size(PROGRAM, "field-limit", optarg, 1, 1ull << 30, &v) != 0)
+            if (cli_size(PROGRAM, "field-limit", optarg, FIELD_LIMIT_MIN, 1ull << 30, &v) != 0)
                 return EXIT_USAGE;
             a->field_limit = (size_t)v;
             break;

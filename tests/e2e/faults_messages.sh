@@ -6,7 +6,8 @@
 #   workers' included, names the command;
 # - a bad spec or records file with the baseline on: the error once, no baseline failure;
 # - a spec starting with a UTF-8 byte order mark: read as the same spec;
-# - a number too large for 64 bits: "out of range" with the range, for several flags;
+# - a number too large for 64 bits: "out of range" with the range, for several flags, and a
+#   --field-limit under 7 bytes, the header's longest field;
 # - compare --out where no file can be created: the command named;
 # - sharebench-mpi (when built) on a directory: the file named; its hints point to
 #   'sharebench-mpi --help', which exists.
@@ -76,10 +77,12 @@ run_sb run --spec "$WORK/bom-spec.csv" --input "$RECORDS" --no-baseline
 expect_eq "spec with a BOM: exit" 0 "$rc"
 expect_eq "spec with a BOM: checksum" "$plain" "$(summary_value checksum)"
 
-# 4. Numbers too large for 64 bits are out of range, and the message gives the range.
+# 4. Numbers too large for 64 bits are out of range, and the message gives the range; so is a
+# field limit below the header's longest field (it rejected the header: 'the first line must be
+# exactly id,user,...', which it was).
 huge=99999999999999999999999
 for flags in "run limit $huge 1 .. 18446744073709551615" "run workers $huge 1 .. " \
-  "run field-limit ${huge}K 1 .. 1073741824" "run range-bytes $huge 1 .. " \
+  "run field-limit ${huge}K 7 .. 1073741824" "run field-limit 6 7 .. 1073741824" "run range-bytes $huge 1 .. " \
   "gen rows $huge 0 .. " "compare repeat $huge 1 .. 64" "compare workers 2,$huge 1 .. "; do
   read -r cmd flag value range <<<"$flags"
   case $cmd in
