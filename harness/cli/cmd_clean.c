@@ -8,6 +8,7 @@
  * process named in it no longer runs and nobody holds it locked.
  */
 #include "cli.h"
+#include "outfile.h"
 #include "scratch.h"
 
 #include <errno.h>
@@ -93,7 +94,8 @@ int cmd_clean(int argc, char **argv)
     dir = scratch_dir(dir);
     struct clean_totals totals = {0};
     struct error err;
-    if (scratch_sweep(dir, report_file, &totals, &err) < 0) {
+    if (outfile_check_dir_links(dir, &err) != 0 ||
+        scratch_sweep(dir, report_file, &totals, &err) < 0) {
         fprintf(stderr, "sharebench clean: %s\n", err.msg);
         return EXIT_USAGE;
     }

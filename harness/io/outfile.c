@@ -113,6 +113,14 @@ static int check_directory_links(const char *name, const char *path, struct erro
     return rc;
 }
 
+int outfile_check_dir_links(const char *dir, struct error *err)
+{
+    char *inside = concat(dir, "/.");
+    int rc = check_directory_links(dir, inside, err);
+    free(inside);
+    return rc;
+}
+
 /* The descriptor a path names itself (/dev/stdout leads to /proc/self/fd/1), or -1. */
 static int descriptor_named(const char *path)
 {

@@ -42,6 +42,11 @@ int outfile_open(struct outfile *o, const char *path, struct error *err);
  * matches, and "-" is the file on standard output (an output) or standard input (an input). */
 bool outfile_same_file(const char *output, const char *input);
 
+/* Whether every symbolic link on the way to the directory dir, dir itself included, is ours
+ * or root's, as for an output's (a folder reached through another user's link in a shared
+ * directory is theirs to point anywhere): 0, or -1 with err. */
+int outfile_check_dir_links(const char *dir, struct error *err);
+
 /* Whether the output is written directly (nothing to commit or discard). */
 bool outfile_is_direct(const struct outfile *o);
 

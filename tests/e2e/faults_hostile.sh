@@ -9,7 +9,8 @@
 #     link names untouched, nothing created in the folder the link leads to;
 #   - a regular file or FIFO of theirs as --output: refused, left as it was;
 #   - their FILE.tmpPID planted for the named-temporary path: never opened or removed;
-#   - `sharebench clean` keeps their stale image (as root it could remove it).
+#   - `sharebench clean` keeps their stale image (as root it could remove it), and does not
+#     follow their link as --scratch-dir.
 # Links of our own are still followed (faults_output holds that).
 # Needs root to make the user: exit 77 (skipped) otherwise.
 # usage: faults_hostile.sh SHAREBENCH SPECS WORK
@@ -159,5 +160,15 @@ expect_eq "clean: exit" 0 "$rc"
 [ -e "$shared/sharebench-999999-0.img" ] || fail "clean as root removed another user's image"
 expect_contains "clean: says why it kept it" "$out" "belongs to user"
 rm -f "$shared"/*
+
+# clean --scratch-dir through their link to a folder of root's: not followed (it removed the
+# stale images of root's folder wherever the link pointed).
+echo stale >"$private/sharebench-999999-0.img"
+plant scratch "$private"
+run_sb clean --scratch-dir "$shared/scratch"
+expect_eq "clean through their link: exit" 2 "$rc"
+expect_contains "clean through their link: message" "$err" "will not follow the symbolic link"
+[ -e "$private/sharebench-999999-0.img" ] || fail "clean through their link removed root's image"
+rm -f "$shared"/* "$private/sharebench-999999-0.img"
 
 finish
