@@ -123,11 +123,11 @@ static uint64_t ways_total(struct ways *w, int depth)
  * portable, the subset keeps regcomp's work bounded: glibc compiles "x+" as "xx*", so
  * stacked or many '+' and intervals multiply the compiled pattern (a fuzzer found a 135-byte
  * spec whose rule took regcomp past 4 GB). It also keeps out the two shapes on which a
- * backtracking matcher (the py: strategies' re) takes exponential time where regexec does not:
- * a repetition inside a repeated group, and an alternation inside one ("(a|ab)*c" against
- * "aaa...a" tries every way of splitting the a's). A '?' on a group tries it at most once, so
- * it stays allowed; but choices in sequence multiply ("a?a?a?...aaa" against "aaa": 2 ways
- * per '?'), so the ways through a pattern are bounded too (struct ways). */
+ * backtracking matcher (Python's re, the test oracle's) takes exponential time where regexec
+ * does not: a repetition inside a repeated group, and an alternation inside one ("(a|ab)*c"
+ * against "aaa...a" tries every way of splitting the a's). A '?' on a group tries it at most
+ * once, so it stays allowed; but choices in sequence multiply ("a?a?a?...aaa" against "aaa":
+ * 2 ways per '?'), so the ways through a pattern are bounded too (struct ways). */
 static const char *pattern_outside_subset(const char *pattern)
 {
     if (strlen(pattern) > PATTERN_MAX)

@@ -9,8 +9,12 @@
 #     "No space left on device", nothing left beside the filler;
 #   - a rule with nested repetition, ((x*)*)*y, a repeated alternation, (a|ab)*c, or 2^40
 #     ways through it, (a?)x40 (a)x40: refused by C and py: alike (exit 2, the same message),
-#     before the Python program is started, where Python's regex engine would take
-#     exponential time;
+#     before the Python program is started, where a backtracking matcher (Python's re) would
+#     take exponential time;
+#   - a*b on a 1 MB field holding its literal ('a'x999998 '!b'): py:serial, which matches with
+#     libc's regexec as C does, gives C's checksum within 60 s (Python's re was killed at 60 s:
+#     quadratic backtracking), and [^a] on a byte >= 0x80 under LC_ALL=C.UTF-8 matches as in
+#     C (the C locale; glibc in a UTF-8 locale reads the lone byte as no character);
 #   - py:memmap's image past ulimit -f 32: exit 1, "cannot reserve N bytes for the model's
 #     image: File too large (ulimit -f, ...)", as mapped_file says, nothing left;
 #   - kill -9 of sharebench while its Python program builds a large model (over 100 MB
@@ -90,6 +94,37 @@ set -e
 expect_eq "py:memmap past ulimit -f: exit" 1 "$rc"
 expect_contains "py:memmap past ulimit -f: message" "$(cat "$WORK/err")" "bytes for the model's image: File too large (ulimit -f, the limit on the size of a file written, is 32768 bytes)"
 expect_eq "py:memmap past ulimit -f: left" "" "$(ls -A "$WORK/scratch")"
+
+# A rule whose literal is present on a 1 MB field: regexec's cost, on both sides.
+printf 'seed,1\nvocab,100\nclasses,4\nrule,text,1,a*b\n' >"$WORK/stars.csv"
+{
+  echo "id,user,country,amount,text"
+  printf '1,u,de,1,'
+  head -c 999998 /dev/zero | tr '\0' a
+  printf '!b\n2,u,de,1,b\n3,u,de,1,a\n'
+} >"$WORK/long.csv"
+# In the C locale, as C matches, [^a] matches the lone byte 0xe9 and '.' one byte of the two of
+# a UTF-8 e-acute; under C.UTF-8 glibc reads no character in the first, one in the second.
+printf 'seed,1\nvocab,100\nclasses,4\nrule,text,2,^[^a]$\nrule,text,3,^x..$\n' >"$WORK/bytes.csv"
+printf 'id,user,country,amount,text\n1,u,de,1,\351\n2,u,de,1,x\303\251\n' >"$WORK/bytes-in.csv"
+if [ "$(LC_ALL=C.UTF-8 /usr/bin/python3 -c 'import locale; print(locale.setlocale(locale.LC_CTYPE))')" != C.UTF-8 ]; then
+  echo "NOTE: no C.UTF-8 locale here: the bytes case runs in the C locale"
+fi
+for case in "stars:long" "bytes:bytes-in"; do
+  for strategy in serial py:serial; do
+    set +e
+    LC_ALL=C.UTF-8 timeout -s KILL 60 "$SHAREBENCH" run --spec "$WORK/${case%%:*}.csv" \
+      --input "$WORK/${case#*:}.csv" --no-baseline --sample-ms 0 --strategy $strategy \
+      --output "$WORK/${case%%:*}-$strategy.out" >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    set -e
+    expect_eq "$strategy, ${case%%:*}: exit (137: killed at 60 s)" 0 "$rc"
+  done
+  expect_eq "${case%%:*}: py:serial's results are serial's" "$(cat "$WORK/${case%%:*}-serial.out")" \
+    "$(cat "$WORK/${case%%:*}-py:serial.out" 2>/dev/null)"
+done
+expect_eq "bytes: the classes the rules gave" "1,2 2,3" \
+  "$(sed 1d "$WORK/bytes-serial.out" | cut -d, -f1,2 | tr '\n' ' ' | sed 's/ $//')"
 
 # The Python program is started through a wrapper that logs each start: a refused spec must
 # not get as far as `sharebench_py.py run`.

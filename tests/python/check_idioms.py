@@ -182,14 +182,15 @@ def literal():
     """The literal tested before a rule's regex never turns a match away."""
     sys.path.insert(0, os.path.dirname(SBPY))
     import random
-    from sbpy.spec import compile_rule, pattern_outside_subset, re as spec_re, required_literal
+    from sbpy.posix_regex import Regex, RegexError
+    from sbpy.spec import pattern_outside_subset, required_literal
     rnd, tried = random.Random(1), 0
     pieces = ["a", "b", "c", ".", "[ab]", "[^a]", "[]a]", "(", ")", "|", "*", "+", "?", "^", "$", "\\."]
     for _ in range(6000):
         pattern = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 8)))
         try:
-            regex = None if pattern_outside_subset(pattern) else compile_rule(pattern)
-        except spec_re.error:
+            regex = None if pattern_outside_subset(pattern) else Regex(pattern)
+        except RegexError:
             regex = None
         if regex is None:
             continue

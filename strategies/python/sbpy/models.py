@@ -28,17 +28,19 @@ from operator import add
 
 import numpy as np
 
-from .spec import compile_rule, required_literal
+from .posix_regex import compiled
+from .spec import required_literal
 from .workload import (TOKEN_MAX_LEN, checksum_lines, piece_keys, priors, result_line,
                        spelling_bytes, spellings, weight_blocks)
 
 
 class RuleSet:
-    """The spec's rules compiled for this process (a compiled pattern cannot be shared)."""
+    """The spec's rules, compiled by regcomp once per process (a pickled RuleSet carries the
+    patterns, which the process that unpickles it compiles: posix_regex.Regex)."""
 
     def __init__(self, rules):
         self.rules = [(r.field == "user", r.class_index, required_literal(r.pattern),
-                       compile_rule(r.pattern)) for r in rules]
+                       compiled(r.pattern)) for r in rules]
 
     def match(self, user, text):
         """The class of the first rule, in spec order, whose field matches; else None."""

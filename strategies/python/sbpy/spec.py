@@ -5,16 +5,15 @@
     classes,16
     rule,user,0,^bot[0-9]+$
 
-Rules are POSIX extended regular expressions; Python's re reads most of them alike but not
-all, so each pattern is translated (posix_to_python) before it is compiled: in POSIX '.'
-matches a line end and '$' matches only at the very end, and a backslash inside brackets is
-an ordinary character.
+Rules are POSIX extended regular expressions, compiled and matched by the C library's
+regcomp and regexec as in the C harness (posix_regex.py), so a pattern regcomp refuses is
+refused here with regerror's words.
 """
 import io
 import os
-import re
 from typing import NamedTuple
 
+from .posix_regex import compile_error
 from .records import read_rows
 from .workload import CLASSES_MAX
 
@@ -48,10 +47,10 @@ class Spec(NamedTuple):
 def pattern_outside_subset(pattern):
     """Why pattern is outside docs/WORKLOAD.md's subset, or None (as harness/workload/spec.c).
 
-    Besides portability, the subset keeps out the two shapes on which re, a backtracking
-    matcher, takes exponential time where C's regexec does not: a repetition inside a repeated
-    group, and an alternation inside one ("(a|ab)*c" against "aaa...a" tries every way of
-    splitting the a's). A '?' on a group tries it at most once, so it stays allowed; but
+    Besides portability, the subset keeps out the two shapes on which a backtracking matcher
+    (Python's re, the test oracle's) takes exponential time where regexec does not: a
+    repetition inside a repeated group, and an alternation inside one ("(a|ab)*c" against
+    "aaa...a" tries every way of splitting the a's). A '?' on a group tries it at most once, so it stays allowed; but
     choices in sequence multiply ("a?a?a?...aaa" against "aaa": 2 ways per '?'), so the ways
     through a pattern are bounded too (_Ways).
     """
@@ -162,82 +161,6 @@ class _Ways:
         return self.levels[0][0]
 
 
-# POSIX character classes in the C locale, as Python set members.
-CLASSES = {
-    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
-    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "punct": "!-/:-@\\[-`{-~", "xdigit": "0-9A-Fa-f",
-    "cntrl": "\\x00-\\x1f\\x7f", "print": " -~", "graph": "!-~",
-}
-
-
-def _bracket(pattern, i):
-    """Translate the bracket expression starting at pattern[i] == '['. Returns (text, next i)."""
-    out, i = ["["], i + 1
-    if pattern[i:i + 1] == "^":
-        out.append("^")
-        i += 1
-    first = True
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "]" and not first:
-            out.append("]")
-            return "".join(out), i + 1
-        if pattern.startswith("[:", i):
-            end = pattern.find(":]", i + 2)
-            name = pattern[i + 2:end] if end > 0 else ""
-            if name not in CLASSES:
-                raise re.error("invalid character class")
-            out.append(CLASSES[name])
-            i = end + 2
-        elif pattern.startswith("[.", i) or pattern.startswith("[=", i):
-            raise re.error("collating elements [. .] and [= =] are not supported here")
-        else:
-            # A member that Python would read as syntax is escaped: '\' is literal in POSIX.
-            out.append("\\" + c if c in "\\[]^&~|" else c)
-            i += 1
-        first = False
-    raise re.error("unterminated character set")
-
-
-def posix_to_python(pattern):
-    """A Python regular expression that matches exactly what the POSIX ERE pattern does."""
-    out, i, depth = [], 0, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == ")" and depth == 0:  # glibc reads an unmatched ')' as a literal
-            out.append(r"\)")
-            i += 1
-            continue
-        depth += {"(": 1, ")": -1}.get(c, 0)
-        if c == "[":
-            text, i = _bracket(pattern, i)
-            out.append(text)
-            continue
-        if c == "\\":
-            if i + 1 == len(pattern):
-                raise re.error("bad escape (end of pattern)")
-            out.append(re.escape(pattern[i + 1]))  # \X is the literal X
-            i += 2
-            continue
-        if c == "(" and pattern[i + 1:i + 2] == "?":
-            raise re.error("nothing to repeat")  # POSIX: '?' has nothing to repeat; Python: (?...)
-        out.append(r"\Z" if c == "$" else c)  # '$' is the very end, never before a final LF
-        i += 1
-    return "".join(out)
-
-
-# glibc's words for the errors a pattern can have, so that messages match the C run.
-GLIBC_ERRORS = [
-    ("missing ), unterminated subpattern", "Unmatched ( or \\("),
-    ("unbalanced parenthesis", "Unmatched ) or \\)"),
-    ("unterminated character set", "Unmatched [, [^, [:, [., or [="),
-    ("nothing to repeat", "Invalid preceding regular expression"),
-    ("bad character range", "Invalid range end"),
-    ("bad escape (end of pattern)", "Trailing backslash"),
-    ("invalid character class", "Invalid character class name"),
-]
-
-
 def required_literal(pattern):
     """A run of characters every match of pattern contains ("" if none is found), to test
     with `in` before running the regex: most subjects cannot match (harness/workload/literal.c does
@@ -265,18 +188,6 @@ def required_literal(pattern):
         i += 1
     runs.append("".join(run))
     return max(runs, key=len)
-
-
-def compile_rule(pattern):
-    """The compiled Python form of a POSIX ERE (DOTALL: '.' matches a line end, as in POSIX)."""
-    return re.compile(posix_to_python(pattern), re.DOTALL)
-
-
-def _compile_error(error):
-    for python_words, glibc_words in GLIBC_ERRORS:
-        if str(error.msg).startswith(python_words):
-            return glibc_words
-    return str(error.msg)
 
 
 # ---- the file -----------------------------------------------------------------------------
@@ -349,10 +260,9 @@ class _Parser:
         if why_not:
             shown = pattern[:60] + ("..." if len(pattern) > 60 else "")
             self.fail("rule pattern '%s' uses %s" % (shown, why_not))
-        try:
-            compile_rule(pattern)
-        except re.error as e:
-            self.fail("rule pattern '%s' does not compile: %s" % (pattern, _compile_error(e)))
+        why = compile_error(pattern)
+        if why:
+            self.fail("rule pattern '%s' does not compile: %s" % (pattern, why))
         self.rules.append(Rule(field, class_index, pattern))
 
     def row(self, fields, problem):
