@@ -1,7 +1,7 @@
 /* run_checks.c - what is checked before a run builds or measures anything (run.h): options
  * that cannot work together, a spec that does not load, a records file that does not open or
- * lacks its header, a results file that cannot be created. Saying so first spares the build of
- * a model, and the baseline run, that would be thrown away.
+ * lacks its header, a scratch directory that is none, a results file that cannot be created.
+ * Saying so first spares the build of a model, and the baseline run, that would be thrown away.
  */
 #include "run.h"
 
@@ -36,6 +36,20 @@ static int check_output(const char *path, struct error *err)
     return 0;
 }
 
+/* A --scratch-dir that is not a directory is said before the build, as bad usage (exit 2),
+ * rather than by the strategy that needs it once the model is built. */
+static int check_scratch_dir(const char *dir, struct error *err)
+{
+    struct stat st;
+    if (dir == NULL)
+        return 0;
+    if (stat(dir, &st) != 0)
+        return error_errno(err, "--scratch-dir %s", dir);
+    if (!S_ISDIR(st.st_mode))
+        return error_set(err, "--scratch-dir %s: not a directory", dir);
+    return 0;
+}
+
 int run_check_inputs(const struct run_options *opt, struct error *err)
 {
     struct spec spec;
@@ -52,6 +66,8 @@ int run_check_inputs(const struct run_options *opt, struct error *err)
     if (reader)
         record_reader_close(reader);
     if (openable && reader == NULL)
+        return -1;
+    if (check_scratch_dir(opt->scratch_dir, err) != 0)
         return -1;
     return check_output(opt->output_path, err);
 }

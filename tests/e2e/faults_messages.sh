@@ -7,7 +7,7 @@
 # - a bad spec or records file with the baseline on: the error once, no baseline failure;
 # - a spec starting with a UTF-8 byte order mark: read as the same spec;
 # - a number too large for 64 bits: "out of range" with the range, for several flags, and a
-#   --field-limit under 7 bytes, the header's longest field;
+#   --field-limit under 7 bytes, the header's longest field; a --scratch-dir that is none;
 # - compare --out where no file can be created: the command named;
 # - sharebench-mpi (when built) on a directory: the file named; its hints point to
 #   'sharebench-mpi --help', which exists.
@@ -95,6 +95,14 @@ for flags in "run limit $huge 1 .. 18446744073709551615" "run workers $huge 1 ..
 done
 run_sb run --spec "$SPEC" --input "$RECORDS" --limit 12x
 expect_contains "--limit 12x" "$err" "'12x' is not a whole number"
+
+# A --scratch-dir that is missing or a file: bad usage before the build (exit 2, the flag and
+# the reason), for mapped_file as for any strategy (it was exit 1 once the model was built).
+for scratch in "$WORK/no-such-dir:No such file or directory" "$RECORDS:not a directory"; do
+  run_sb run --spec "$SPEC" --input "$RECORDS" --strategy mapped_file --scratch-dir "${scratch%%:*}"
+  expect_eq "--scratch-dir ${scratch%%:*}: exit" 2 "$rc"
+  expect_contains "--scratch-dir ${scratch%%:*}: message" "$err" "sharebench run: --scratch-dir ${scratch%%:*}: ${scratch#*:}"
+done
 
 # 5. compare --out where nothing can be created: the command, the file, the reason.
 run_sb compare --spec "$SPEC" --input "$RECORDS" --strategies serial --repeat 1 \
