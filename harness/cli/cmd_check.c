@@ -45,8 +45,12 @@
 static void verdict(struct checker *c, const char *tag, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Once check is interrupted, its runs are killed or refused: a verdict on them would blame the
+ * strategy for the signal, so none is given (check then says it was interrupted). */
 static void verdict(struct checker *c, const char *tag, const char *what, const char *fmt, ...)
 {
+    if (interrupt_signal())
+        return;
     char detail[2048] = "";
     if (fmt) {
         va_list ap;

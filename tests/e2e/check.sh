@@ -3,7 +3,8 @@
 # find, cases that disagree with the harness (the reference fails and the check stops), and a
 # strategy whose runs fail (a planted poison record): one FAIL line saying what was expected and
 # what came back, a STOP line, exit 1; a strategy that claims to share the model but copies
-# it fails the memory verdict. (That every registered strategy passes is check_NAME.)
+# it fails the memory verdict; SIGTERM mid-check: exit 143, no verdict on the runs it cut short.
+# (That every registered strategy passes is check_NAME.)
 # usage: check.sh SHAREBENCH CONFORMANCE_DIR WORK
 set -eu
 SHAREBENCH=$1 DIR=$2 WORK=$3
@@ -61,6 +62,21 @@ expect_contains "poisoned: the failing run, expected vs got" "$out" \
   "FAIL  conformance  records-tiny.csv workers=1 feed=records chunk=256 start=fork: expected exit 0 with rows=2000 rejected=0 checksum=bf882334fc882df9; got exit 1: sharebench run: "
 expect_contains "poisoned: stop" "$out" "STOP  the first run failed, so every other one would"
 expect_contains "poisoned: closing line" "$out" "global_fork: 2 passed, 1 failed"
+
+# SIGTERM once the conformance runs have begun: exit 143, 'interrupted', and no verdict on the
+# runs the signal cut short (each said FAIL: 'got exit 137', 'interrupted').
+"$SHAREBENCH" check --strategy global_fork --cases "$DIR" >"$WORK/out" 2>"$WORK/err" &
+checker=$!
+for _ in $(seq 1 1200); do # until a conformance verdict is out (60 s at most)
+  grep -q "^PASS  conformance" "$WORK/out" && break
+  kill -0 $checker 2>/dev/null || break
+  sleep 0.05
+done
+kill -TERM $checker 2>/dev/null || fail "SIGTERM: check ended before its first conformance verdict"
+reap $checker
+expect_eq "SIGTERM: exit" 143 "$rc"
+expect_contains "SIGTERM: message" "$(cat "$WORK/err")" "sharebench check: interrupted"
+expect_eq "SIGTERM: no verdict after the signal" "" "$(grep -E '^(FAIL|STOP)' "$WORK/out" || true)"
 
 # Nothing is left behind: the check's directory and every run's scratch files are gone.
 expect_eq "nothing left in TMPDIR" "" "$(ls -A "$WORK/tmp")"
