@@ -336,14 +336,50 @@ static int stat_path(const char *path, int std_fd, struct stat *st)
     return strcmp(path, "-") == 0 ? fstat(std_fd, st) : stat(path, st);
 }
 
+/* Where path, a file not made yet, would be created: its links followed as outfile_open
+ * follows them, then the directory (dir, its stat) and the name in it (*base, to free).
+ * False if path names something already, or its links cannot be followed. */
+static bool new_file_place(const char *path, struct stat *dir, char **base)
+{
+    struct outfile o = {.fd = -1, .name = xstrdup(path), .target = xstrdup(path)};
+    struct stat st;
+    enum target_kind kind;
+    bool found = follow_links(&o, &st, &kind, NULL) == 0 && kind == TARGET_NEW;
+    if (found) {
+        char *d = directory_of(o.target);
+        found = stat(d, dir) == 0;
+        free(d);
+        *base = found ? xstrdup(o.target + dir_length(o.target)) : NULL;
+    }
+    free(o.name);
+    free(o.target);
+    return found;
+}
+
+/* Whether two paths, neither made yet, would create one file (--output NEW --timeline a link
+ * to NEW): the same directory, by identity, and the same name in it. */
+static bool same_new_file(const char *a, const char *b)
+{
+    struct stat da, db;
+    char *na = NULL, *nb = NULL;
+    bool same = new_file_place(a, &da, &na) && new_file_place(b, &db, &nb) &&
+                da.st_dev == db.st_dev && da.st_ino == db.st_ino && strcmp(na, nb) == 0;
+    free(na);
+    free(nb);
+    return same;
+}
+
 bool outfile_same_file(const char *output, const char *input)
 {
     struct stat out, in;
     if (output == NULL || input == NULL)
         return false;
-    return stat_path(output, STDOUT_FILENO, &out) == 0 &&
-           stat_path(input, STDIN_FILENO, &in) == 0 && S_ISREG(out.st_mode) &&
-           out.st_dev == in.st_dev && out.st_ino == in.st_ino;
+    bool out_found = stat_path(output, STDOUT_FILENO, &out) == 0;
+    bool in_found = stat_path(input, STDIN_FILENO, &in) == 0;
+    if (!out_found && !in_found)
+        return same_new_file(output, input);
+    return out_found && in_found && S_ISREG(out.st_mode) && out.st_dev == in.st_dev &&
+           out.st_ino == in.st_ino;
 }
 
 bool outfile_is_direct(const struct outfile *o)

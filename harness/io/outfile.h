@@ -39,7 +39,9 @@ int outfile_open(struct outfile *o, const char *path, struct error *err);
 /* Whether writing output would write over the regular file that input names: the same file
  * by device and inode, whatever the names say (a link, a hard link, /dev/fd/N, "./x").
  * Commands check every output against every input before doing any work; NULL never
- * matches, and "-" is the file on standard output (an output) or standard input (an input). */
+ * matches, and "-" is the file on standard output (an output) or standard input (an input).
+ * Two paths that name nothing yet match if they would create one file (a link to the other,
+ * DIR/../NAME). */
 bool outfile_same_file(const char *output, const char *input);
 
 /* Whether every symbolic link on the way to the directory dir, dir itself included, is ours

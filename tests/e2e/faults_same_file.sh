@@ -2,7 +2,8 @@
 # An output that is one of the command's inputs is refused before any work, exit 2, the file
 # untouched; the files are compared by identity (device and inode), so another name for the
 # same file (a hard link, a symbolic link, ./NAME) is caught too:
-#   run --output = --input or --spec; run --timeline = --input, --spec or --output;
+#   run --output = --input or --spec; run --timeline = --input, --spec or --output (also when
+#   neither exists yet: a link to the other, DIR/../NAME);
 #   gen --output = --spec; compare --out = --input or --spec; "-" is the file on standard
 #   input (run --input -) or standard output (gen --output -), whatever it is; predict's run
 #   lines never name the predictions file.
@@ -48,6 +49,15 @@ refused "compare --out = --input" compare --spec "$spec" --input "$data" --strat
   --repeat 1 --out "$WORK/input-hardlink.csv"
 refused "compare --out = --spec" compare --spec "$spec" --input "$data" --strategies serial \
   --repeat 1 --out "$spec"
+
+# A results file and a timeline not made yet, one name through a link or ../ to the other.
+mkdir -p "$WORK/sub"
+ln -s new.csv "$WORK/new-link.csv"
+for other in "$WORK/new-link.csv" "$WORK/sub/../new.csv"; do
+  refused "run --timeline $other = --output, new" "${run[@]}" --sample-ms 5 --output "$WORK/new.csv" \
+    --timeline "$other"
+  [ ! -e "$WORK/new.csv" ] || fail "run --timeline $other = --output, new: $WORK/new.csv made"
+done
 
 # "-" is the file on standard input (run --input) or standard output (gen --output).
 set +e
