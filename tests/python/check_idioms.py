@@ -6,14 +6,16 @@ cases one count per start and case, in turn, unless SHAREBENCH_LONG=1), on both 
 cases and on a generated 100,000-record file (there also the lists model, and workers that run
 gc.collect() every few chunks): the same rows, rejected and checksum as `sharebench run`
 (serial, in C), and the same rejection lines on stderr, byte for byte. Then the malformed
-inputs of datasets/malformed and broken specs: the same exit status, stdout and stderr as C.
+inputs of datasets/malformed, broken specs and random rules: the same exit status, stdout and
+stderr as C.
 Then refusals: an idiom that needs fork refuses spawn, one that needs the forkserver refuses
 fork and spawn, a flat idiom refuses the objects model, all with exit 2 before building
 anything; and a global idiom run with forkserver starts its workers, which find no model:
 exit 1, saying why. Then --output and --limit against C.
 
 usage: check_idioms.py SHAREBENCH SHAREBENCH_PY CONFORMANCE_DIR MALFORMED_DIR WORK
-  ONLY=section,...  run only some sections (conformance generated malformed spec literal refusal output)
+  ONLY=section,...  run only some sections (conformance generated malformed spec literal patterns
+                   refusal output)
   JOBS=N           runs at a time (default 2)
   SHAREBENCH_LONG=1  every worker count for every idiom and start on the conformance cases
                    (CI; by default one count per start, in turn)
@@ -202,6 +204,51 @@ def literal():
     print("literal: %d patterns" % tried)
 
 
+def patterns():
+    """Random rules (escapes, brackets, classes and bytes >= 0x80 among their pieces), under
+    LC_ALL=C.UTF-8: C and py:serial refuse the same ones with the same message and give the
+    same checksum on the others. Both compile with regcomp in the C locale, but the checks
+    before it and the rewrite of escapes are written twice (spec.c and rules.c, spec.py and
+    posix_regex.py)."""
+    import random
+    rnd, env, accepted, checksums = random.Random(3), {"LC_ALL": "C.UTF-8"}, 0, set()
+    pieces = ["a", "b", "w", ".", "[ab]", "[^a]", "[]a]", "[[:alpha:]]", "[[:digit:]x]", "[a-c]",
+              "(", ")", "|", "*", "+", "?", "^", "$", "\\.", "\\w", "\\b", "\\1", "\\<", "\\`",
+              "\\\\", "\\(", "\\[", "[\\w]", "[[.a.]]", "[[=a=]]", "\xe9", "[\xe0-\xef]", " ",
+              "[[:alpha:", "\\"]
+    words = ["a", "b", "w", "ab", "aw", "b1", "1", "\xe9", "x\xe9", "x\xc3\xa9", "(a)", "a.b",
+             "[a]", "\\w", "ww", "`"]
+    records = os.path.join(WORK, "patterns.csv")
+    with open(records, "wb") as f:
+        f.write(b"id,user,country,amount,text\n")
+        for i in range(300):
+            text = " ".join(rnd.choice(words) for _ in range(rnd.randrange(1, 5)))
+            f.write(('%d,u,de,1,"%s"\n' % (i + 1, text)).encode("latin-1"))
+    spec = os.path.join(WORK, "spec-pattern.csv")
+    for _ in range(150):
+        pattern = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 6)))
+        with open(spec, "wb") as f:
+            f.write(('seed,1\nvocab,100\nclasses,4\nrule,text,1,"%s"\n'
+                     % pattern.replace('"', '""')).encode("latin-1"))
+        reference = run([SB, "run", "--no-baseline", "--sample-ms", "0", "--spec", spec,
+                         "--input", records], env=env)
+        accepted += reference[0] == 0
+        checksums.add(figures(reference[1])[2])
+        job = ("serial", py_args("serial", "none", 1, spec, records), 300, env)
+        if reference[0] == 0 or pattern.isascii():
+            compare_runs("pattern %r" % pattern, reference, [job])
+            continue
+        # The Python program writes its messages in UTF-8, so a byte >= 0x80 of the pattern
+        # quoted in one comes out as two: only the words after the pattern are compared.
+        rc, _, err = run(*job[1:])
+        check("pattern %r exit" % pattern, rc == reference[0], "%d != %d" % (rc, reference[0]))
+        check("pattern %r message" % pattern, err.split("' ")[-1] == reference[2].split("' ")[-1],
+              "\n--- C:\n%s--- Python:\n%s" % (reference[2], err))
+    check("patterns: some accepted, some refused", 0 < accepted < 150, accepted)
+    check("patterns: rules that match different records", len(checksums) > 10, checksums)
+    print("patterns: 150, %d accepted, %d checksums" % (accepted, len(checksums) - 1))
+
+
 def malformed():
     """Every malformed input: the same exit, figures and stderr as C, through the reader of
     three idioms (serial, a fork pool, a spawned pool)."""
@@ -336,6 +383,7 @@ def main():
     sections = {"conformance": lambda: conformance(idiom_list),
                 "generated": lambda: generated(idiom_list),
                 "malformed": malformed, "spec": spec_errors, "literal": literal,
+                "patterns": patterns,
                 "refusal": lambda: refusals(idiom_list), "output": output_and_limit}
     for name, section in sections.items():
         if not ONLY or name in ONLY:
