@@ -125,7 +125,12 @@ static int parse_strategies(const char *value, const struct strategy **list, uns
     struct error err;
     for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
         const struct strategy *s = strategy_find(tok);
-        if (s == NULL && (s = python_strategy_find(tok, &err)) == NULL)
+        if (s == NULL && (s = python_strategy_find(tok, &err)) == NULL &&
+            python_idioms_not_started()) {
+            fprintf(stderr, "sharebench compare: %s\n", err.msg);
+            return EXIT_FAILURE_RUN;
+        }
+        if (s == NULL)
             return cli_usage_error("compare", "%s", err.msg);
         if (*n < MAX_LIST)
             list[(*n)++] = s;

@@ -190,6 +190,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
             a->opt.strategy = strategy_find(optarg);
             if (a->opt.strategy == NULL)
                 a->opt.strategy = python_strategy_find(optarg, &err);
+            if (a->opt.strategy == NULL && python_idioms_not_started()) {
+                fprintf(stderr, "sharebench run: %s\n", err.msg);
+                return EXIT_FAILURE_RUN;
+            }
             if (a->opt.strategy == NULL)
                 return cli_usage_error("run", "%s", err.msg);
             break;

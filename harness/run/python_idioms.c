@@ -44,6 +44,7 @@ struct python_strategy {
 
 static struct {
     bool loaded;
+    bool not_started; /* the listing failed because the program could not be started */
     unsigned n;
     struct idiom_row rows[IDIOMS_MAX];
     unsigned nmade;
@@ -85,6 +86,7 @@ static int load_idioms(struct error *err)
     char *argv[] = {(char *)python_interpreter(), (char *)python_script(), "list", "--tsv", NULL};
     static char out[16384];
     int status = spawn_capture(python_interpreter(), argv, out, sizeof out, NULL, err);
+    idioms.not_started = status < 0;
     if (status < 0)
         return -1;
     if (status != 0)
@@ -164,6 +166,11 @@ static const struct strategy *make_strategy(const struct idiom_row *row, const c
         .fork_only = row->fork_only[0] ? row->fork_only : NULL,
     };
     return &p->strategy;
+}
+
+bool python_idioms_not_started(void)
+{
+    return idioms.not_started;
 }
 
 const struct strategy *python_strategy_find(const char *name, struct error *err)

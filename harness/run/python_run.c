@@ -189,7 +189,7 @@ static int start_program(const struct run_options *o, const struct program_files
         close(out[0]);
         close(progress[0]);
         errno = rc ? rc : errno;
-        return error_errno(err, "cannot start %s %s", python_interpreter(), python_script());
+        return error_cannot_start(err, "cannot start %s %s", python_interpreter(), python_script());
     }
     p->out = out[0];
     p->progress = progress[0];

@@ -39,6 +39,10 @@
  * name that is not py: at all ("no strategy 'NAME' ..."). */
 const struct strategy *python_strategy_find(const char *name, struct error *err);
 
+/* Whether python_strategy_find failed because the Python program could not be started to
+ * list its idioms (a process limit, say): the run failed, where a wrong name is bad usage. */
+bool python_idioms_not_started(void);
+
 /* Is s one of the strategies python_strategy_find made? */
 bool python_strategy_is(const struct strategy *s);
 

@@ -24,7 +24,9 @@ and gives them as --input-fd and --output-fd: it checks that the input did not c
 commits the results once this program has finished. --gc-collect takes its
 default from $SHAREBENCH_PY_GC_COLLECT, which is how a `sharebench run` sets it.
 """
+import errno
 import os
+import resource
 import signal
 import sys
 
@@ -35,10 +37,14 @@ def interrupted_at_start(signum, frame):
     sys.exit(128 + signum)
 
 
+STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
 def end_with_the_harness():
     """If the process that started this program dies, even by SIGKILL, this program is killed
     too (PR_SET_PDEATHSIG, Linux): a model build must not go on for nobody, holding gigabytes.
-    Its Pool workers end on their own once their pipes to it close."""
+    Its forked workers ask the same of it (worker_signals): a Pool worker holds both ends of
+    the task pipe, so its parent's death alone would leave it waiting for ever."""
     parent = os.getppid()
     try:
         import ctypes
@@ -72,9 +78,29 @@ def fail(message, status):
     return status
 
 
+def causes(e):
+    """e, then the exceptions being handled when each was raised."""
+    while e is not None:
+        yield e
+        e = e.__context__
+
+
+def could_not_start(e):
+    """A process (fork: EAGAIN) or a thread (threading's RuntimeError) that could not start."""
+    if isinstance(e, RuntimeError):
+        return "can't start new thread" in str(e)
+    return isinstance(e, OSError) and e.errno == errno.EAGAIN and not e.filename
+
+
 def describe(e):
-    """An unexpected failure, in the C harness's words: an OSError as 'FILE: reason' (not
+    """An unexpected failure, in the C harness's words: a process or thread that could not
+    be started with the limit that is the usual cause, an OSError as 'FILE: reason' (not
     Python's '[Errno N]'), anything else with its type."""
+    if any(map(could_not_start, causes(e))):  # (a ThreadPool that failed so raises another)
+        limit = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+        return ("cannot start a worker process or thread: %s%s" % (os.strerror(errno.EAGAIN), "" if
+                limit == resource.RLIM_INFINITY else " (ulimit -u, the per-user limit on "
+                "processes and threads, is %d)" % limit))
     if isinstance(e, OSError) and e.strerror:
         return "%s: %s" % (e.filename, e.strerror) if e.filename else e.strerror
     return "%s: %s" % (type(e).__name__, e)
@@ -168,16 +194,49 @@ def cmd_run(argv):
               a.field_limit, a.scratch_dir, Progress(a.progress_fd), a.input_fd, a.output_fd)
     signal.signal(signal.SIGTERM, raise_interrupted)
     signal.signal(signal.SIGINT, raise_interrupted)
+    # A forked worker must not inherit these: one killed by Pool.terminate() before its
+    # initializer runs (sbpy/pool.py resets them there) would raise where it stands, perhaps
+    # holding a lock the parent waits for, and never end. They are blocked across the fork,
+    # so that one sent between the fork and the reset waits for the reset (and kills).
+    os.register_at_fork(before=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING),
+                        after_in_parent=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING),
+                        after_in_child=worker_signals)
     try:
-        items = run.execute(idioms.TABLE)
+        try:
+            items = run.execute(idioms.TABLE)
+        finally:  # one answer: the first failure or signal, never one raised while reporting it
+            ignore_signals()
     except (UsageError, SpecError, InputError) as e:
-        return fail(e, EXIT_USAGE)
+        end(fail(e, EXIT_USAGE))
     except Interrupted as e:
-        return fail(e, 128 + e.signum)
+        end(fail(e, 128 + e.signum))
     except Exception as e:
-        return fail(describe(e), EXIT_FAILED)
+        end(fail(describe(e), EXIT_FAILED))
     print(format_summary(items, a.json), flush=True)
     return EXIT_OK
+
+
+def end(status):
+    """Exit now, said why: a run that failed or was interrupted has released what it made
+    (its teardown ran); what is left of a Pool that failed half-way (workers, its threads)
+    could make a normal exit wait for ever, and its workers die with this process."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def worker_signals():
+    """A worker process ignores SIGINT (the parent decides how a run ends), dies at once of
+    SIGTERM (how Pool.terminate() stops it) and dies with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+    end_with_the_harness()
+
+
+def ignore_signals():
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def main(argv):

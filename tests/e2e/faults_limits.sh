@@ -215,6 +215,30 @@ else
     expect_eq "$what: scratch dir (output, .partial, image)" "" "$(ls -A "$nproc_dir/scratch")"
     expect_eq "$what: shared memory of nobody's" "$shm_before" "$(find /dev/shm -user nobody 2>/dev/null | wc -l)"
   done
+  # py: runs: the Python program (limit +1: it cannot start), its Pool's processes or its
+  # ThreadPool's threads (+4: some start, then one cannot): exit 1, the limit named, nothing
+  # left (a Pool that failed half-way used to leave the program waiting for ever, and a
+  # ThreadPool's failure was reported as an AttributeError).
+  if "$SHAREBENCH" list 2>/dev/null | grep -q "py:serial"; then
+    cp -r "$(dirname "$0")/../../strategies/python" "$nproc_dir/python"
+    chmod -R a+rX "$nproc_dir/python"
+    for case in 1:py:global_fork 4:py:global_fork 4:py:threads 4:py:memmap; do
+      before=$(ps -L -u nobody -o lwp= | wc -l)
+      limit=$((before + ${case%%:*})) strategy=${case#*:}
+      SHAREBENCH_PY="$nproc_dir/python/sharebench_py.py" run_limited -u "$limit" "${as_nobody[@]}" \
+        "$nproc_dir/sharebench" run --spec "$nproc_dir/spec.csv" --input "$nproc_dir/input.csv" \
+        --no-baseline --sample-ms 0 --strategy "$strategy" --workers 8 \
+        --scratch-dir "$nproc_dir/scratch" --output "$nproc_dir/scratch/results.csv"
+      what="ulimit -u $limit, $strategy"
+      expect_eq "$what: exit (stderr: $(tail -n 1 "$WORK/err"))" 1 "$rc"
+      expect_contains "$what: the limit" "$(cat "$WORK/err")" \
+        "Resource temporarily unavailable (ulimit -u, the per-user limit on processes and threads, is $limit)"
+      expect_eq "$what: nobody's processes after" "$before" "$(ps -L -u nobody -o lwp= | wc -l)"
+      expect_eq "$what: scratch dir (output, image)" "" "$(ls -A "$nproc_dir/scratch")"
+    done
+  else
+    echo "SKIP ulimit -u, py: runs: no py: strategies in this build"
+  fi
   # The memory sampler's thread: the run's failure (exit 1), not bad usage.
   limit=$(($(ps -L -u nobody -o lwp= | wc -l) + 1))
   run_limited -u "$limit" "${as_nobody[@]}" "$nproc_dir/sharebench" run --spec "$nproc_dir/spec.csv" \
