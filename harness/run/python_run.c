@@ -394,8 +394,8 @@ static int program_outcome(const struct run_options *opt, const struct python_pr
         return EXIT_FAILURE_RUN;
     }
     if (WIFSIGNALED(p->status)) {
-        fprintf(stderr, "sharebench run: %s: the Python program was killed by %s\n", name,
-                strsignal(WTERMSIG(p->status)));
+        fprintf(stderr, "sharebench run: %s: the Python program was killed by signal %d (%s)\n",
+                name, WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
         return EXIT_FAILURE_RUN;
     }
     int status = WEXITSTATUS(p->status);

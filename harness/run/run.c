@@ -413,6 +413,8 @@ static int check_memory(const struct run_options *opt, const struct spec *spec,
 
 int run_check_model_memory(const struct run_options *opt, struct error *err)
 {
+    if (run_check_spec_is_file(opt->spec_path, err) != 0)
+        return -1;
     struct spec spec;
     if (spec_load(opt->spec_path, &spec, err) != 0)
         return -1;

@@ -97,6 +97,11 @@ const char *run_feed_name(enum run_feed feed);
  * strategy that needs fork, with --start exec). Returns 0, or -1 with err saying why. */
 int run_check_options(const struct run_options *opt, struct error *err);
 
+/* -1 with err if the spec is there but not a regular file: it is read more than once (the
+ * checks, the run, exec'd workers, the baseline, a py: run's Python program), and a FIFO or a
+ * device gives its text to the first reader only; the next would wait for ever. */
+int run_check_spec_is_file(const char *path, struct error *err);
+
 /* Check, before anything is built or measured, that the spec loads and that the records file
  * opens and starts with the header (not standard input, a pipe or a FIFO: what is read from
  * them would be lost). Returns 0, or -1 with err naming the file and line. */

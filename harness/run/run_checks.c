@@ -50,8 +50,22 @@ static int check_scratch_dir(const char *dir, struct error *err)
     return 0;
 }
 
+int run_check_spec_is_file(const char *path, struct error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return error_set(err,
+                         "%s: --spec must be a regular file: a run reads it more than once (its "
+                         "workers and the Python program too), and a FIFO or a device gives its "
+                         "text once",
+                         path);
+    return 0;
+}
+
 int run_check_inputs(const struct run_options *opt, struct error *err)
 {
+    if (run_check_spec_is_file(opt->spec_path, err) != 0)
+        return -1;
     struct spec spec;
     if (spec_load(opt->spec_path, &spec, err) != 0)
         return -1;

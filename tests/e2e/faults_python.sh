@@ -195,6 +195,19 @@ done
 expect_eq "kill -9 of sharebench during a py: model build: the program ended" yes "$gone"
 [ "$gone" = yes ] || kill -9 "$prog" 2>/dev/null || true
 
+# A spec on a FIFO: read once by the checks, the run (and its Python program) would wait for
+# ever for a second writer: refused up front by C and py: alike.
+mkfifo "$WORK/spec.fifo"
+for strategy in serial py:serial; do
+  set +e
+  timeout -s KILL 60 "$SHAREBENCH" run --spec "$WORK/spec.fifo" --input "$data" --no-baseline \
+    --strategy $strategy >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  set -e
+  expect_eq "$strategy, --spec a FIFO: exit" 2 "$rc"
+  expect_contains "$strategy, --spec a FIFO: message" "$(cat "$WORK/err")" "--spec must be a regular file"
+done
+
 printf 'seed,1\nvocab,4294967295\nclasses,4\n' >"$WORK/huge.csv"
 set +e
 timeout -s KILL 60 "$SHAREBENCH" run --spec "$WORK/huge.csv" --input "$data" --no-baseline \
