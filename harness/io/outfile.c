@@ -329,6 +329,19 @@ int outfile_open(struct outfile *o, const char *path, struct error *err)
     return rc;
 }
 
+int outfile_check(const char *path, struct error *err)
+{
+    struct outfile o = {.fd = -1, .name = xstrdup(path), .target = xstrdup(path)};
+    struct stat st;
+    enum target_kind kind;
+    errno = ENOENT;
+    int rc = *path ? follow_links(&o, &st, &kind, err) : error_errno(err, "'': cannot create");
+    if (rc == 0 && kind == TARGET_DIRECTORY)
+        rc = error_set(err, "%s: cannot create: it is a directory", o.name);
+    outfile_discard(&o);
+    return rc;
+}
+
 /* The file path names; "-" is the descriptor the commands read or write for it (std_fd):
  * `run --input - <FILE` reads FILE, `gen --output - >>FILE` writes it. */
 static int stat_path(const char *path, int std_fd, struct stat *st)

@@ -36,6 +36,11 @@ struct outfile {
  * if it cannot be: a missing or read-only directory, a directory as path, a loop of links. */
 int outfile_open(struct outfile *o, const char *path, struct error *err);
 
+/* What outfile_open would refuse before opening anything (another user's link or file in a
+ * shared directory, a directory, a loop of links), without opening: for a FIFO or a device,
+ * whose opening blocks or is itself the write. Returns 0, or -1 with err as outfile_open. */
+int outfile_check(const char *path, struct error *err);
+
 /* Whether writing output would write over the regular file that input names: the same file
  * by device and inode, whatever the names say (a link, a hard link, /dev/fd/N, "./x").
  * Commands check every output against every input before doing any work; NULL never

@@ -20,15 +20,17 @@ int run_check_options(const struct run_options *opt, struct error *err)
     return 0;
 }
 
-/* Whether the results file can be created, said before the baseline and the model build
- * rather than after them. A regular file (or none yet) is tried as the run will open it, and
- * the trial leaves nothing; a FIFO or a device is left alone: opening one can block, or is
- * the write itself. */
+/* Whether an output (the results file, the timeline) can be created, said before the
+ * baseline and the model build (and a py: run's program) rather than after them. A regular
+ * file (or none yet) is tried as the run will open it, and the trial leaves nothing; a FIFO or
+ * a device is only checked (outfile_check): opening one can block, or is the write itself. */
 static int check_output(const char *path, struct error *err)
 {
     struct stat st;
-    if (path == NULL || (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+    if (path == NULL)
         return 0;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return outfile_check(path, err);
     struct outfile trial;
     if (outfile_open(&trial, path, err) != 0)
         return -1;
@@ -83,5 +85,7 @@ int run_check_inputs(const struct run_options *opt, struct error *err)
         return -1;
     if (check_scratch_dir(opt->scratch_dir, err) != 0)
         return -1;
-    return check_output(opt->output_path, err);
+    if (check_output(opt->output_path, err) != 0)
+        return -1;
+    return check_output(opt->timeline_path, err);
 }

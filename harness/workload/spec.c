@@ -22,6 +22,7 @@ struct spec_parse {
     const struct csv_row *row;
     struct spec *spec;
     unsigned seen;
+    uint64_t *rule_lines; /* the line of each rule, for the check made at the end */
     struct error *err;
 };
 
@@ -238,6 +239,8 @@ static int parse_rule(struct spec_parse *p)
     if (check_pattern(p, row->field[3].data) != 0)
         return -1;
     struct spec *s = p->spec;
+    p->rule_lines = xrealloc(p->rule_lines, (s->nrules + 1) * sizeof *p->rule_lines);
+    p->rule_lines[s->nrules] = row->line;
     s->rules = xrealloc(s->rules, (s->nrules + 1) * sizeof *s->rules);
     s->rules[s->nrules++] = (struct spec_rule){.field = field,
                                                .class_index = (uint32_t)class_index,
@@ -285,8 +288,9 @@ static int check_complete(struct spec_parse *p)
     /* Rules may precede 'classes' in the file, so their class is checked at the end. */
     for (size_t i = 0; i < p->spec->nrules; i++)
         if (p->spec->rules[i].class_index >= p->spec->classes)
-            return error_set(p->err, "%s: rule %zu: class %u is not below classes (%u)", p->name,
-                             i + 1, p->spec->rules[i].class_index, p->spec->classes);
+            return error_set(p->err, "%s:%llu: rule class %u is not below classes (%u)", p->name,
+                             (unsigned long long)p->rule_lines[i], p->spec->rules[i].class_index,
+                             p->spec->classes);
     return 0;
 }
 
@@ -314,6 +318,7 @@ int spec_parse(const char *name, const void *data, size_t len, struct spec *spec
     if (rc == 0)
         rc = check_complete(&p);
     csv_stream_close(s);
+    free(p.rule_lines);
     if (rc != 0)
         spec_free(spec);
     return rc;

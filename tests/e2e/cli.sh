@@ -61,7 +61,7 @@ check_usage "$WORK/missing.csv: cannot open" run --spec "$tiny_spec" --input "$W
 check_usage "$WORK/missing-spec.csv: cannot open spec" run --spec "$WORK/missing-spec.csv" --input "$tiny_records"
 check_usage "read failed: Is a directory" run --spec "$tiny_spec" --input "$WORK"
 printf 'seed,1\nvocab,10\nclasses,2\nrule,user,5,x\n' >"$WORK/bad-spec.csv"
-check_usage "bad-spec.csv: rule 1: class 5 is not below classes (2)" run --spec "$WORK/bad-spec.csv" --input "$tiny_records"
+check_usage "bad-spec.csv:4: rule class 5 is not below classes (2)" run --spec "$WORK/bad-spec.csv" --input "$tiny_records"
 check_usage "cannot open spec" gen --spec "$WORK/missing-spec.csv" --output "$WORK/x"
 
 # A model that cannot fit in memory is refused before anything is built.

@@ -101,6 +101,17 @@ for mode in tmpfile named; do
   expect_eq "gen --output their file ($mode): owner" "$HOSTILE" "$(stat -c %U "$shared/theirs.csv")"
   run_sb gen --spec "$SPEC" --rows 10 --quiet --output "$shared/fifo"
   expect_eq "gen --output their FIFO ($mode): exit" 2 "$rc"
+  # --timeline onto their FIFO: refused before anything runs, by C and py: runs alike (a py:
+  # run refused it only once its Python program had started: exit 1).
+  for strategy in serial py:serial; do
+    if [ "$strategy" = py:serial ] && ! "$SHAREBENCH" list 2>/dev/null | grep -q "py:serial"; then
+      continue
+    fi
+    run_sb run --spec "$SPEC" --input "$data" --no-baseline --sample-ms 5 --strategy $strategy \
+      --timeline "$shared/fifo"
+    expect_eq "run $strategy --timeline their FIFO ($mode): exit" 2 "$rc"
+    expect_contains "run $strategy --timeline their FIFO ($mode): message" "$err" "will not write over"
+  done
   rm -f "$shared"/*
 done
 unset SHAREBENCH_TEST_NO_TMPFILE

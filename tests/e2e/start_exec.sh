@@ -106,6 +106,6 @@ run_sb run --spec "$spec" --input "$records" --strategy mapped_file --start vfor
 expect_eq "--start vfork exit" 2 "$rc"
 expect_contains "--start vfork" "$err" "'vfork' is not fork, exec, spawn or forkserver"
 run_sb run --spec "$spec" --input "$records" --strategy mapped_file --scratch-dir "$WORK/nowhere" --no-baseline
-expect_eq "missing scratch dir exit" 1 "$rc"
-expect_contains "missing scratch dir" "$err" "$WORK/nowhere: cannot create the model's image"
+expect_eq "missing scratch dir exit (refused before the build)" 2 "$rc"
+expect_contains "missing scratch dir" "$err" "--scratch-dir $WORK/nowhere: No such file or directory"
 finish

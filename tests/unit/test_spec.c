@@ -93,8 +93,8 @@ static void test_refusals(void **state)
     refused("seed,1\nvocab,10\nclasses,2\nrule,country,0,x\n",
             "s.csv:4: rule field must be 'user' or 'text'");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,x,a\n", "s.csv:4: rule class 'x'");
-    refused("seed,1\nvocab,10\nclasses,2\nrule,user,2,a\n", "rule 1: class 2 is not below");
-    refused("rule,user,3,a\nseed,1\nvocab,10\nclasses,3\n", "rule 1: class 3 is not below");
+    refused("seed,1\nvocab,10\nclasses,2\nrule,user,2,a\n", ":4: rule class 2 is not below");
+    refused("rule,user,3,a\nseed,1\nvocab,10\nclasses,3\n", ":1: rule class 3 is not below");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,(unclosed\n",
             "s.csv:4: rule pattern '(unclosed' does not compile");
     refused("seed,1\nvocab,10\nclasses,2\nrule,user,0,a[\n", "s.csv:4: rule pattern");

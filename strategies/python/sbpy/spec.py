@@ -225,6 +225,7 @@ class _Parser:
 
     def __init__(self, name):
         self.name, self.line, self.values, self.rules = name, 0, {}, []
+        self.rule_lines = []  # the line of each rule, for the check made at the end
 
     def fail(self, message):
         raise SpecError("%s:%d: %s" % (self.name, self.line, message[:511]))
@@ -264,6 +265,7 @@ class _Parser:
         if why:
             self.fail("rule pattern '%s' does not compile: %s" % (pattern, why))
         self.rules.append(Rule(field, class_index, pattern))
+        self.rule_lines.append(self.line)
 
     def row(self, fields, problem):
         if problem:
@@ -284,10 +286,10 @@ class _Parser:
             if key not in self.values:
                 raise SpecError("%s: missing '%s'" % (self.name, key))
         classes = self.values["classes"]
-        for n, rule in enumerate(self.rules, 1):  # rules may come before 'classes'
+        for line, rule in zip(self.rule_lines, self.rules):  # rules may come before 'classes'
             if rule.class_index >= classes:
-                raise SpecError("%s: rule %d: class %d is not below classes (%d)"
-                                % (self.name, n, rule.class_index, classes))
+                raise SpecError("%s:%d: rule class %d is not below classes (%d)"
+                                % (self.name, line, rule.class_index, classes))
         return Spec(self.values["seed"], self.values["vocab"], classes, tuple(self.rules))
 
 
