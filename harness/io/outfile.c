@@ -333,7 +333,7 @@ int outfile_check(const char *path, struct error *err)
 {
     struct outfile o = {.fd = -1, .name = xstrdup(path), .target = xstrdup(path)};
     struct stat st;
-    enum target_kind kind;
+    enum target_kind kind = TARGET_NEW;
     errno = ENOENT;
     int rc = *path ? follow_links(&o, &st, &kind, err) : error_errno(err, "'': cannot create");
     if (rc == 0 && kind == TARGET_DIRECTORY)
@@ -356,7 +356,7 @@ static bool new_file_place(const char *path, struct stat *dir, char **base)
 {
     struct outfile o = {.fd = -1, .name = xstrdup(path), .target = xstrdup(path)};
     struct stat st;
-    enum target_kind kind;
+    enum target_kind kind = TARGET_NEW;
     bool found = follow_links(&o, &st, &kind, NULL) == 0 && kind == TARGET_NEW;
     if (found) {
         char *d = directory_of(o.target);
