@@ -311,16 +311,26 @@ static int open_direct(struct outfile *o, enum target_kind kind, const struct st
     return rc;
 }
 
-int outfile_open(struct outfile *o, const char *path, struct error *err)
+/* Start o for path and find what it leads to (links followed, each checked): what both
+ * outfile_open and outfile_check refuse before opening anything. */
+static int resolve(struct outfile *o, const char *path, struct stat *st, enum target_kind *kind,
+                   struct error *err)
 {
     *o = (struct outfile){.fd = -1, .name = xstrdup(path), .target = xstrdup(path)};
+    *kind = TARGET_NEW;
+    errno = ENOENT; /* for an empty path, which follow_links would take for a new file */
+    int rc = *path ? follow_links(o, st, kind, err) : error_errno(err, "'': cannot create");
+    if (rc == 0 && *kind == TARGET_DIRECTORY)
+        rc = error_set(err, "%s: cannot create: it is a directory", o->name);
+    return rc;
+}
+
+int outfile_open(struct outfile *o, const char *path, struct error *err)
+{
     struct stat st;
     enum target_kind kind;
-    errno = ENOENT; /* for an empty path, which follow_links would take for a new file */
-    int rc = *path ? follow_links(o, &st, &kind, err) : error_errno(err, "'': cannot create");
-    if (rc == 0 && kind == TARGET_DIRECTORY)
-        rc = error_set(err, "%s: cannot create: it is a directory", o->name);
-    else if (rc == 0 && (kind == TARGET_DIRECT || kind == TARGET_DESCRIPTOR))
+    int rc = resolve(o, path, &st, &kind, err);
+    if (rc == 0 && (kind == TARGET_DIRECT || kind == TARGET_DESCRIPTOR))
         rc = open_direct(o, kind, &st, err);
     else if (rc == 0)
         rc = open_replacement(o, kind == TARGET_REGULAR ? &st : NULL, err);
@@ -331,13 +341,10 @@ int outfile_open(struct outfile *o, const char *path, struct error *err)
 
 int outfile_check(const char *path, struct error *err)
 {
-    struct outfile o = {.fd = -1, .name = xstrdup(path), .target = xstrdup(path)};
+    struct outfile o;
     struct stat st;
-    enum target_kind kind = TARGET_NEW;
-    errno = ENOENT;
-    int rc = *path ? follow_links(&o, &st, &kind, err) : error_errno(err, "'': cannot create");
-    if (rc == 0 && kind == TARGET_DIRECTORY)
-        rc = error_set(err, "%s: cannot create: it is a directory", o.name);
+    enum target_kind kind;
+    int rc = resolve(&o, path, &st, &kind, err);
     outfile_discard(&o);
     return rc;
 }
